@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run lint, types and the whole suite.
+# Used by README and by .ci/run. Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+$PY -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+$PY -m pip install --quiet -e '.[test]'
+# The AWS CLI pins its own botocore: it gets a venv of its own so it never fights boto3/s3fs.
+if [ ! -x .venv-awscli/bin/aws ]; then
+  $PY -m venv .venv-awscli
+  .venv-awscli/bin/pip install --quiet awscli
+fi
+export GRENIER_AWS_CLI="$PWD/.venv-awscli/bin/aws"
+$PY -m ruff check grenier tests benchmarks
+$PY -m ruff format --check grenier tests benchmarks
+$PY -m mypy
+set +e
+$PY -m pytest -n 2 --dist loadgroup "$@"
+rc=$?
+set -e
+if [ $rc -eq 5 ]; then
+  echo "pytest collected no tests: failing" >&2
+  exit 1
+fi
+exit $rc
