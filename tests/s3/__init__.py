@@ -1,0 +1,1 @@
+"""S3 conformance tests: the behaviour that defines done for the core server."""
