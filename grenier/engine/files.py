@@ -1,0 +1,112 @@
+"""Data files: named by the engine, never by a key.
+
+Layout under DATA_DIR::
+
+    objects/ab/cd/<32 hex>   committed (or about to be committed) data files
+    tmp/<32 hex>.part        bodies being received; removed or renamed, never read
+
+A write goes tmp -> fsync -> rename into objects/ -> fsync(dir) before the index
+row that points at it is committed, so an acknowledged object always has its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+
+def new_name() -> str:
+    return uuid.uuid4().hex
+
+
+def rel_path(name: str) -> str:
+    return f"{name[:2]}/{name[2:4]}/{name}"
+
+
+class FileStore:
+    def __init__(self, root: Path, *, durable: bool) -> None:
+        self.root = root
+        self.objects = root / "objects"
+        self.tmp = root / "tmp"
+        self.durable = durable
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, rel: str) -> Path:
+        return self.objects / rel
+
+    def new_temp(self) -> TempFile:
+        return TempFile(self, self.tmp / f"{new_name()}.part")
+
+    def publish(self, temp: Path) -> str:
+        """Move a finished temp file into objects/; returns its relative name."""
+        name = new_name()
+        rel = rel_path(name)
+        dest = self.objects / rel
+        parent = dest.parent
+        if not parent.is_dir():
+            parent.mkdir(parents=True, exist_ok=True)
+            if self.durable:
+                fsync_dir(parent.parent)
+        os.rename(temp, dest)
+        if self.durable:
+            fsync_dir(parent)
+        return rel
+
+    def remove(self, rel: str) -> None:
+        try:
+            os.unlink(self.objects / rel)
+        except FileNotFoundError:
+            pass
+
+
+class TempFile:
+    """A body being received: append, hash, then either publish or discard."""
+
+    def __init__(self, store: FileStore, path: Path) -> None:
+        self.store = store
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.size = 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        self.size += len(data)
+
+    def finish(self) -> str:
+        """fsync (in durable mode), close and move into objects/; returns the relative name."""
+        if self.store.durable:
+            os.fdatasync(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+        return self.store.publish(self.path)
+
+    def discard(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def md5_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

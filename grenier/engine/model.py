@@ -1,0 +1,105 @@
+"""Plain records the engine hands out. No behaviour beyond small derived properties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NULL_VERSION = "null"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of an object's bytes stored in one data file (relative to DATA_DIR/objects)."""
+
+    file: str
+    size: int
+
+
+@dataclass
+class Bucket:
+    name: str
+    created: float
+    owner: str
+    versioning: str = ""  # "" (never enabled) | "Enabled" | "Suspended"
+    quota: int | None = None
+    size: int = 0
+    objects: int = 0
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ObjectVersion:
+    bucket: str
+    key: str
+    version_id: str
+    is_latest: bool
+    delete_marker: bool
+    size: int
+    etag: str  # without quotes
+    last_modified: float
+    meta: dict[str, Any] = field(default_factory=dict)  # content-type, user meta, ...
+    checksums: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    parts: list[int] = field(default_factory=list)  # part sizes for multipart objects
+    segments: list[Segment] = field(default_factory=list)
+    inline: bytes | None = None
+    seq: int = 0
+
+    @property
+    def content_type(self) -> str:
+        return str(self.meta.get("content-type") or "binary/octet-stream")
+
+
+@dataclass
+class ListEntry:
+    key: str
+    size: int
+    etag: str
+    last_modified: float
+    version_id: str = NULL_VERSION
+    is_latest: bool = True
+    delete_marker: bool = False
+    owner: str = ""
+    checksum_algorithms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ListPage:
+    entries: list[ListEntry]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_key: str | None = None  # last key (or prefix) returned, for the next marker
+    next_version_id: str | None = None
+
+
+@dataclass
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    created: float
+    meta: dict[str, Any] = field(default_factory=dict)
+    checksum_algorithm: str | None = None
+    checksum_type: str | None = None
+
+
+@dataclass
+class Part:
+    number: int
+    size: int
+    etag: str
+    last_modified: float
+    checksums: dict[str, str] = field(default_factory=dict)
+    file: str | None = None
+
+
+@dataclass
+class Staged:
+    """Bytes already durable on disk (or small enough to live inline), not yet visible."""
+
+    size: int
+    md5_hex: str
+    file: str | None = None  # relative path under objects/
+    inline: bytes | None = None
+    checksums: dict[str, str] = field(default_factory=dict)

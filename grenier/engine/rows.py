@@ -1,0 +1,76 @@
+"""Row <-> record conversion for the index tables."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from grenier.engine.model import Bucket, ListEntry, ObjectVersion, Part, Segment, Upload
+
+OBJECT_COLUMNS = (
+    "bucket, key, version_id, seq, is_latest, delete_marker, size, etag, last_modified, "
+    "meta, checksums, tags, parts, segments, inline"
+)
+
+
+def enc_key(key: str) -> bytes:
+    return key.encode("utf-8", "surrogatepass")
+
+
+def dec_key(raw: bytes) -> str:
+    return bytes(raw).decode("utf-8", "surrogatepass")
+
+
+def bucket_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Bucket:
+    name, created, owner, versioning, quota, size, objects, config = row
+    return Bucket(name, created, owner, versioning, quota, size, objects, json.loads(config))
+
+
+def object_from_row(row: sqlite3.Row | tuple[Any, ...]) -> ObjectVersion:
+    (bucket, key, vid, seq, latest, dm, size, etag, lm, meta, sums, tags, parts, segs, inline) = row
+    return ObjectVersion(
+        bucket=bucket,
+        key=dec_key(key),
+        version_id=vid,
+        is_latest=bool(latest),
+        delete_marker=bool(dm),
+        size=size,
+        etag=etag,
+        last_modified=lm,
+        meta=json.loads(meta),
+        checksums=json.loads(sums),
+        tags=json.loads(tags),
+        parts=json.loads(parts),
+        segments=[Segment(f, s) for f, s in json.loads(segs)],
+        inline=bytes(inline) if inline is not None else None,
+        seq=seq,
+    )
+
+
+def entry_from_object(obj: ObjectVersion, owner: str) -> ListEntry:
+    return ListEntry(
+        key=obj.key,
+        size=obj.size,
+        etag=obj.etag,
+        last_modified=obj.last_modified,
+        version_id=obj.version_id,
+        is_latest=obj.is_latest,
+        delete_marker=obj.delete_marker,
+        owner=owner,
+        checksum_algorithms=sorted(obj.checksums),
+    )
+
+
+def upload_from_row(row: tuple[Any, ...]) -> Upload:
+    upload_id, bucket, key, created, meta, alg, ctype = row
+    return Upload(upload_id, bucket, dec_key(key), created, json.loads(meta), alg, ctype)
+
+
+def part_from_row(row: tuple[Any, ...]) -> Part:
+    number, size, etag, lm, sums, file = row
+    return Part(number, size, etag, lm, json.loads(sums), file)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,95 @@
+"""The metadata index: SQLite in WAL mode.
+
+Keys are stored as BLOBs (their UTF-8 bytes) so that ordering is S3's (byte order)
+and a listing can seek past a whole delimiter group with ``key >= prefix || 0xFF``
+(0xFF never occurs in UTF-8).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS buckets (
+    name TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    owner TEXT NOT NULL,
+    versioning TEXT NOT NULL DEFAULT '',
+    quota INTEGER,
+    size INTEGER NOT NULL DEFAULT 0,
+    objects INTEGER NOT NULL DEFAULT 0,
+    config TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS objects (
+    id INTEGER PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    version_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    is_latest INTEGER NOT NULL,
+    delete_marker INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    last_modified REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    checksums TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '{}',
+    parts TEXT NOT NULL DEFAULT '[]',
+    segments TEXT NOT NULL DEFAULT '[]',
+    inline BLOB,
+    UNIQUE (bucket, key, version_id)
+);
+CREATE INDEX IF NOT EXISTS objects_versions ON objects (bucket, key, seq DESC);
+CREATE INDEX IF NOT EXISTS objects_current ON objects (bucket, key)
+    WHERE is_latest = 1 AND delete_marker = 0;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    created REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    checksum_algorithm TEXT,
+    checksum_type TEXT
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, created);
+CREATE TABLE IF NOT EXISTS parts (
+    upload_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    last_modified REAL NOT NULL,
+    checksums TEXT NOT NULL DEFAULT '{}',
+    file TEXT,
+    PRIMARY KEY (upload_id, number)
+);
+CREATE TABLE IF NOT EXISTS garbage (
+    file TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
+    """Open the index. ``durable`` selects synchronous=FULL (fsync on every commit)."""
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA mmap_size=268435456")
+    return conn
+
+
+def create(conn: sqlite3.Connection) -> None:
+    conn.executescript("BEGIN IMMEDIATE;" + DDL + "COMMIT;")
+    conn.execute(
+        "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)",
+        (str(SCHEMA_VERSION),),
+    )
