@@ -1,0 +1,182 @@
+"""Persistent identities: ``DATA_DIR/iam.db`` (SQLite, WAL, mode 0600).
+
+Several server processes may share the file: every write is one ``BEGIN IMMEDIATE``
+transaction, readers never block writers (WAL), and each process's caches are dropped
+as soon as SQLite's ``data_version`` shows another connection committed.
+
+Root is not stored here (it comes from the server's credentials), nor are bucket
+policies (the engine keeps bucket configuration). Secrets are never logged; they are
+returned once, by :meth:`IamStore.create_access_key`, and to the SigV4 verifier through
+:meth:`IamStore.secret_for`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .arn import user_arn
+from .errors import IamError
+from .evaluate import Principal
+from .policy import Policy
+from .records import AccessKey, User, check_name, new_access_key, new_id, new_secret, now_iso
+from .store_groups import GroupsMixin
+from .store_policies import PoliciesMixin
+
+MAX_KEYS_PER_USER = 2  # AWS's quota on access keys per user
+
+
+class IamStore(GroupsMixin, PoliciesMixin):
+    """Users, access keys, groups, managed and inline policies, and attachments."""
+
+    @classmethod
+    def open(cls, data_dir: Path) -> IamStore:
+        """The store of a data directory: ``DATA_DIR/iam.db``."""
+        return cls(Path(data_dir) / "iam.db")
+
+    # --- request-path look-ups -------------------------------------------------------
+
+    def secret_for(self, access_key: str) -> tuple[str, Principal] | None:
+        """(secret, principal) for an active key of an enabled user; else None."""
+        hit = self._cached("secret", access_key)
+        if hit is not None:
+            return hit if hit != () else None
+        row = self._one(
+            "SELECT k.secret, u.name, u.user_id FROM access_keys k "
+            "JOIN users u ON u.name = k.user_name "
+            "WHERE k.access_key = ? AND k.status = 'Active' AND u.enabled = 1",
+            (access_key,),
+        )
+        if row is None:
+            return self._remember("secret", access_key, ()) or None
+        principal = Principal("user", row["name"], access_key, row["user_id"])
+        return self._remember("secret", access_key, (row["secret"], principal))
+
+    def identity_policies(self, user: str) -> list[Policy]:
+        """Attached, inline and group policies of ``user`` (empty if disabled/unknown)."""
+        hit = self._cached("policies", user)
+        if hit is not None:
+            return list(hit)
+        found = self._one("SELECT enabled FROM users WHERE name = ?", (user,))
+        policies: list[Policy] = []
+        if found and found["enabled"]:
+            policies = self._collect_policies(user)
+        return list(self._remember("policies", user, tuple(policies)))
+
+    # --- users -----------------------------------------------------------------------
+
+    def create_user(self, name: str, path: str = "/") -> User:
+        check_name("userName", name, 64)
+        user = User(name, new_id("AIDA"), user_arn(name, path), path, now_iso())
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise IamError("EntityAlreadyExists", f"User with name {name} already exists.")
+            db.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, 1)",
+                (user.name, user.user_id, user.path, user.arn, user.created),
+            )
+        return user
+
+    def get_user(self, name: str) -> User:
+        row = self._one("SELECT * FROM users WHERE name = ?", (name,))
+        if row is None:
+            raise IamError("NoSuchEntity", f"The user with name {name} cannot be found.")
+        return _user(row)
+
+    def list_users(self, path_prefix: str = "/") -> list[User]:
+        rows = self._rows("SELECT * FROM users ORDER BY name")
+        return [_user(r) for r in rows if r["path"].startswith(path_prefix)]
+
+    def set_user_enabled(self, name: str, enabled: bool) -> None:
+        """MinIO's ``admin user enable/disable``: a disabled user's keys stop working."""
+        with self._write() as db:
+            cur = db.execute("UPDATE users SET enabled = ? WHERE name = ?", (int(enabled), name))
+            if cur.rowcount == 0:
+                raise IamError("NoSuchEntity", f"The user with name {name} cannot be found.")
+
+    def delete_user(self, name: str) -> None:
+        """Delete a user with nothing attached (DeleteConflict otherwise, as AWS)."""
+        with self._write() as db:
+            self._require_user(db, name)
+            for table, column, what in (
+                ("access_keys", "user_name", "access keys"),
+                ("inline_policies", "user_name", "policies"),
+                ("group_members", "user_name", "groups"),
+            ):
+                if db.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (name,)).fetchone():
+                    raise IamError(
+                        "DeleteConflict", f"Cannot delete entity, must delete {what} first."
+                    )
+            attached = db.execute(
+                "SELECT 1 FROM attachments WHERE entity_kind = 'user' AND entity_name = ?",
+                (name,),
+            ).fetchone()
+            if attached:
+                raise IamError(
+                    "DeleteConflict", "Cannot delete entity, must detach all policies first."
+                )
+            db.execute("DELETE FROM users WHERE name = ?", (name,))
+
+    # --- access keys -----------------------------------------------------------------
+
+    def create_access_key(self, user: str) -> AccessKey:
+        """A new Active key; the only time its secret is returned."""
+        key = AccessKey(new_access_key(), user, "Active", now_iso(), new_secret())
+        with self._write() as db:
+            self._require_user(db, user)
+            count = db.execute(
+                "SELECT COUNT(*) FROM access_keys WHERE user_name = ?", (user,)
+            ).fetchone()[0]
+            if count >= MAX_KEYS_PER_USER:
+                raise IamError(
+                    "LimitExceeded",
+                    f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}",
+                )
+            db.execute(
+                "INSERT INTO access_keys VALUES (?, ?, (SELECT name FROM users WHERE name = ?), ?, ?)",
+                (key.access_key, key.secret, user, key.status, key.created),
+            )
+        return key
+
+    def list_access_keys(self, user: str) -> list[AccessKey]:
+        self.get_user(user)
+        rows = self._rows(
+            "SELECT access_key, user_name, status, created FROM access_keys "
+            "WHERE user_name = ? ORDER BY created, access_key",
+            (user,),
+        )
+        return [AccessKey(r["access_key"], r["user_name"], r["status"], r["created"]) for r in rows]
+
+    def update_access_key(self, user: str, access_key: str, status: str) -> None:
+        if status not in ("Active", "Inactive"):
+            raise IamError("ValidationError", "Status must be Active or Inactive.")
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE access_keys SET status = ? WHERE access_key = ? AND user_name = ?",
+                (status, access_key, user),
+            )
+            if cur.rowcount == 0:
+                raise IamError(
+                    "NoSuchEntity", f"The Access Key with id {access_key} cannot be found."
+                )
+
+    def delete_access_key(self, user: str, access_key: str) -> None:
+        with self._write() as db:
+            cur = db.execute(
+                "DELETE FROM access_keys WHERE access_key = ? AND user_name = ?",
+                (access_key, user),
+            )
+            if cur.rowcount == 0:
+                raise IamError(
+                    "NoSuchEntity", f"The Access Key with id {access_key} cannot be found."
+                )
+
+    def user_for_key(self, access_key: str) -> str | None:
+        row = self._one("SELECT user_name FROM access_keys WHERE access_key = ?", (access_key,))
+        return row["user_name"] if row else None
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(
+        row["name"], row["user_id"], row["arn"], row["path"], row["created"], bool(row["enabled"])
+    )
