@@ -8,6 +8,21 @@ Pure and framework-light: the server adapts its HTTP request into a
 """
 
 from grenier.s3.auth.authenticate import authenticate
+from grenier.s3.auth.body import BodyChecksums
+from grenier.s3.auth.checksums import ALGORITHMS, new_checksum
 from grenier.s3.auth.context import AuthContext, RequestView
+from grenier.s3.auth.multipart import combine_crc, composite_checksum, multipart_etag
+from grenier.s3.auth.payload import PayloadReader
 
-__all__ = ["AuthContext", "RequestView", "authenticate"]
+__all__ = [
+    "ALGORITHMS",
+    "AuthContext",
+    "BodyChecksums",
+    "PayloadReader",
+    "RequestView",
+    "authenticate",
+    "combine_crc",
+    "composite_checksum",
+    "multipart_etag",
+    "new_checksum",
+]

@@ -10,7 +10,6 @@ from grenier.s3.auth.context import (
     EMPTY_SHA256,
     PAYLOAD_MODES,
     STREAMING_ECDSA,
-    STREAMING_MODES,
     AuthContext,
     RequestView,
     header,
@@ -105,12 +104,9 @@ def _set_payload(ctx: AuthContext, req: RequestView, body: bytes | None) -> None
             "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
             extra={"ArgumentName": "x-amz-content-sha256", "ArgumentValue": value},
         )
-    if ctx.payload in STREAMING_MODES and ctx.payload != "streaming-unsigned-trailer":
-        if ctx.scheme != "sigv4":
-            raise S3Error(
-                "InvalidRequest",
-                message=f"{value} requires a SigV4 Authorization header.",
-            )
+    signed_stream = ctx.payload in ("streaming-signed", "streaming-signed-trailer")
+    if signed_stream and ctx.scheme != "sigv4":
+        raise S3Error("InvalidRequest", message=f"{value} requires a SigV4 Authorization header.")
 
 
 def _implicit_mode(ctx: AuthContext, req: RequestView, body: bytes | None) -> str:

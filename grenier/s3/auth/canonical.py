@@ -68,7 +68,10 @@ def query_candidates(pairs: list[tuple[str, str]], drop: str | None = None) -> l
     """Canonical query strings for ``pairs`` (minus the ``drop`` parameter)."""
     kept = [(n, v) for n, v in pairs if drop is None or decoded(n) != drop]
     encoded = sorted(
-        (uri_encode(unquote_to_bytes(n), keep_slash=False), uri_encode(unquote_to_bytes(v), keep_slash=False))
+        (
+            uri_encode(unquote_to_bytes(n), keep_slash=False),
+            uri_encode(unquote_to_bytes(v), keep_slash=False),
+        )
         for n, v in kept
     )
     out = ["&".join(f"{n}={v}" for n, v in encoded)]

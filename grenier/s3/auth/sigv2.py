@@ -21,12 +21,43 @@ from grenier.s3.errors import S3Error
 
 # Query parameters that are part of the signed resource (botocore's list).
 SUBRESOURCES = frozenset(
-    "accelerate acl cors defaultObjectAcl location logging partNumber policy requestPayment "
-    "torrent versioning versionId versions website uploads uploadId response-content-type "
-    "response-content-language response-expires response-cache-control "
-    "response-content-disposition response-content-encoding delete lifecycle tagging restore "
-    "storageClass notification replication analytics metrics inventory select select-type "
-    "object-lock".split()
+    [
+        "accelerate",
+        "acl",
+        "cors",
+        "defaultObjectAcl",
+        "location",
+        "logging",
+        "partNumber",
+        "policy",
+        "requestPayment",
+        "torrent",
+        "versioning",
+        "versionId",
+        "versions",
+        "website",
+        "uploads",
+        "uploadId",
+        "response-content-type",
+        "response-content-language",
+        "response-expires",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "delete",
+        "lifecycle",
+        "tagging",
+        "restore",
+        "storageClass",
+        "notification",
+        "replication",
+        "analytics",
+        "metrics",
+        "inventory",
+        "select",
+        "select-type",
+        "object-lock",
+    ]
 )
 
 
@@ -71,7 +102,9 @@ def verify_v2(
     first = ""
     for date in dates:
         for resource in resources(req):
-            text = f"{req.method.upper()}\n{md5.strip()}\n{ctype.strip()}\n{date}\n{custom}{resource}"
+            text = (
+                f"{req.method.upper()}\n{md5.strip()}\n{ctype.strip()}\n{date}\n{custom}{resource}"
+            )
             if c.same(signature_v2(secret, text), signature):
                 return
             first = first or text
@@ -84,7 +117,9 @@ def verify_v2(
 def authenticate_v2_header(req: RequestView, value: str, settings: Settings) -> AuthContext:
     access_key, sep, signature = value[4:].strip().rpartition(":")
     if not sep or not access_key or not signature:
-        raise S3Error("AuthorizationHeaderMalformed", message="Authorization: AWS AK:signature expected.")
+        raise S3Error(
+            "AuthorizationHeaderMalformed", message="Authorization: AWS AK:signature expected."
+        )
     amz_date = header(req.headers, "x-amz-date")
     date = header(req.headers, "date")
     moment = parse_http_date(amz_date or date or "")
@@ -102,7 +137,9 @@ def authenticate_v2_header(req: RequestView, value: str, settings: Settings) -> 
     return AuthContext(access_key=access_key, scheme="sigv2", payload="none")
 
 
-def authenticate_v2_query(req: RequestView, params: dict[str, str], settings: Settings) -> AuthContext:
+def authenticate_v2_query(
+    req: RequestView, params: dict[str, str], settings: Settings
+) -> AuthContext:
     access_key, expires = params.get("AWSAccessKeyId", ""), params.get("Expires", "")
     if not access_key or not params.get("Signature") or not expires:
         raise S3Error(
@@ -122,4 +159,3 @@ def authenticate_v2_query(req: RequestView, params: dict[str, str], settings: Se
             extra={"Expires": end.strftime("%Y-%m-%dT%H:%M:%SZ")},
         )
     return AuthContext(access_key=access_key, scheme="sigv2-presigned", payload="none")
-

@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from grenier.s3.auth import canonical as c
-from grenier.s3.auth.clock import check_skew, check_window, iso_basic, parse_amz_date
-from grenier.s3.auth.clock import parse_http_date
+from grenier.s3.auth.clock import (
+    check_skew,
+    check_window,
+    iso_basic,
+    parse_amz_date,
+    parse_http_date,
+)
 from grenier.s3.auth.context import UNSIGNED_PAYLOAD, AuthContext, RequestView, header
 from grenier.s3.errors import S3Error
 
@@ -56,14 +61,15 @@ def parse_credential(text: str, code: str, prefix: str) -> Credential:
     return Credential(*parts[:4])
 
 
-def check_scope(cred: Credential, amz_date: str, settings: Settings, code: str, prefix: str) -> None:
+def check_scope(
+    cred: Credential, amz_date: str, settings: Settings, code: str, prefix: str
+) -> None:
     """Region, service and date of the credential scope must fit this server."""
     accepted = (settings.region,) if cred.service == "s3" else (settings.region, "us-east-1")
     if cred.region not in accepted:
         raise S3Error(
             code,
-            message=f"{prefix} the region '{cred.region}' is wrong; "
-            f"expecting '{settings.region}'",
+            message=f"{prefix} the region '{cred.region}' is wrong; expecting '{settings.region}'",
             extra={"Region": settings.region},
         )
     if cred.service not in SERVICES:
@@ -74,7 +80,7 @@ def check_scope(cred: Credential, amz_date: str, settings: Settings, code: str, 
     if cred.date != amz_date[:8]:
         raise S3Error(
             code,
-            message=f"{prefix} Invalid credential date \"{cred.date}\". "
+            message=f'{prefix} Invalid credential date "{cred.date}". '
             f'This date is not the same as X-Amz-Date: "{amz_date[:8]}".',
         )
 
@@ -89,7 +95,9 @@ def lookup_secret(settings: Settings, access_key: str) -> str:
 def parse_signed_headers(text: str, code: str, prefix: str) -> list[str]:
     names = text.split(";")
     if not text or any(not n or n != n.strip().lower() for n in names) or "host" not in names:
-        raise S3Error(code, message=f"{prefix} SignedHeaders must list lower-case names, host included.")
+        raise S3Error(
+            code, message=f"{prefix} SignedHeaders must list lower-case names, host included."
+        )
     return names
 
 
@@ -202,7 +210,10 @@ def parse_expires(text: str) -> int:
 
 
 def authenticate_query(req: RequestView, params: dict[str, str], settings: Settings) -> AuthContext:
-    code, prefix = "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter;"
+    code, prefix = (
+        "AuthorizationQueryParametersError",
+        "Error parsing the X-Amz-Credential parameter;",
+    )
     if any(n not in params for n in _QUERY_PARAMS):
         raise S3Error(
             code,
@@ -211,13 +222,15 @@ def authenticate_query(req: RequestView, params: dict[str, str], settings: Setti
             "and X-Amz-Expires parameters.",
         )
     if params["X-Amz-Algorithm"] != c.ALGORITHM:
-        raise S3Error(code, message="X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        raise S3Error(code, message='X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
     cred = parse_credential(params["X-Amz-Credential"], code, prefix)
     signed = parse_signed_headers(params["X-Amz-SignedHeaders"], code, prefix)
     amz_date = params["X-Amz-Date"]
     signed_at = parse_amz_date(amz_date)
     if signed_at is None:
-        raise S3Error(code, message="X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        raise S3Error(
+            code, message="X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
+        )
     expires = parse_expires(params["X-Amz-Expires"])
     check_scope(cred, amz_date, settings, code, prefix)
     secret = lookup_secret(settings, cred.access_key)
@@ -225,7 +238,9 @@ def authenticate_query(req: RequestView, params: dict[str, str], settings: Setti
         "X-Amz-Content-Sha256", UNSIGNED_PAYLOAD
     )
     signature = params["X-Amz-Signature"]
-    key = verify(req, cred, signed, signature, amz_date, payload_hash, secret, drop="X-Amz-Signature")
+    key = verify(
+        req, cred, signed, signature, amz_date, payload_hash, secret, drop="X-Amz-Signature"
+    )
     check_window(signed_at, expires, settings.now)
     return AuthContext(
         access_key=cred.access_key,
