@@ -22,7 +22,9 @@ def secret_for(access_key: str) -> str | None:
     return SK if access_key == AK else None
 
 
-def view(method: str, target: str, headers: dict[str, str] | Iterable[tuple[str, str]]) -> RequestView:
+def view(
+    method: str, target: str, headers: dict[str, str] | Iterable[tuple[str, str]]
+) -> RequestView:
     """A RequestView from a raw request target ("/path?query") and headers."""
     path, _, query = target.partition("?")
     items = headers.items() if isinstance(headers, dict) else headers
@@ -36,7 +38,9 @@ def from_botocore(request: AWSRequest) -> RequestView:
     headers = [(k, v if isinstance(v, str) else v.decode()) for k, v in prepared.headers.items()]
     if not any(k.lower() == "host" for k, _ in headers):
         headers.append(("host", split.netloc))
-    return RequestView(prepared.method, split.path, split.query, CIMultiDictProxy(CIMultiDict(headers)))
+    return RequestView(
+        prepared.method, split.path, split.query, CIMultiDictProxy(CIMultiDict(headers))
+    )
 
 
 async def pieces(data: bytes, size: int) -> AsyncIterator[bytes]:

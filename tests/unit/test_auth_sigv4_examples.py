@@ -86,7 +86,9 @@ def test_documented_header_signatures_verify(example: tuple[str, str, dict[str, 
 
 def test_put_example_with_percent_encoded_dollar_verifies_too() -> None:
     method, _, headers = PUT_OBJECT
-    ctx = authenticate(view(method, "/test%24file.text", headers), secret_for, region="us-east-1", now=DOC_NOW)
+    ctx = authenticate(
+        view(method, "/test%24file.text", headers), secret_for, region="us-east-1", now=DOC_NOW
+    )
     assert ctx.access_key == AK
 
 
@@ -109,14 +111,18 @@ def test_documented_examples_fail_when_one_thing_changes(
 
 
 def test_documented_presigned_url_verifies() -> None:
-    ctx = authenticate(view("GET", PRESIGNED, {"host": HOST}), secret_for, region="us-east-1", now=DOC_NOW)
+    ctx = authenticate(
+        view("GET", PRESIGNED, {"host": HOST}), secret_for, region="us-east-1", now=DOC_NOW
+    )
     assert (ctx.access_key, ctx.scheme, ctx.payload) == (AK, "sigv4-presigned", "unsigned")
 
 
 def test_documented_presigned_url_expires_after_a_day() -> None:
     later = DOC_NOW + timedelta(seconds=86401)
     with pytest.raises(S3Error) as err:
-        authenticate(view("GET", PRESIGNED, {"host": HOST}), secret_for, region="us-east-1", now=later)
+        authenticate(
+            view("GET", PRESIGNED, {"host": HOST}), secret_for, region="us-east-1", now=later
+        )
     assert (err.value.code, err.value.text, err.value.http_status) == (
         "AccessDenied",
         "Request has expired",
@@ -127,7 +133,9 @@ def test_documented_presigned_url_expires_after_a_day() -> None:
 def test_documented_presigned_url_with_changed_expiry_is_rejected() -> None:
     target = PRESIGNED.replace("X-Amz-Expires=86400", "X-Amz-Expires=86401")
     with pytest.raises(S3Error) as err:
-        authenticate(view("GET", target, {"host": HOST}), secret_for, region="us-east-1", now=DOC_NOW)
+        authenticate(
+            view("GET", target, {"host": HOST}), secret_for, region="us-east-1", now=DOC_NOW
+        )
     assert err.value.code == "SignatureDoesNotMatch"
 
 
