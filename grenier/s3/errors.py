@@ -26,7 +26,10 @@ ERRORS: dict[str, tuple[int, str]] = {
     ),
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
-    "EntityTooSmall": (400, "Your proposed upload is smaller than the minimum allowed object size."),
+    "EntityTooSmall": (
+        400,
+        "Your proposed upload is smaller than the minimum allowed object size.",
+    ),
     "ExpiredToken": (400, "The provided token has expired."),
     "IncompleteBody": (
         400,
@@ -117,7 +120,10 @@ ERRORS: dict[str, tuple[int, str]] = {
         400,
         "The provided 'x-amz-checksum' header does not match what was computed.",
     ),
-    "InvalidChunkSizeError": (403, "Only the last chunk is allowed to have a size less than 8192 bytes"),
+    "InvalidChunkSizeError": (
+        403,
+        "Only the last chunk is allowed to have a size less than 8192 bytes",
+    ),
     "IncorrectNumberOfFilesInPostRequest": (
         400,
         "POST requires exactly one file upload per request.",
@@ -130,9 +136,18 @@ ERRORS: dict[str, tuple[int, str]] = {
         404,
         "The server side encryption configuration was not found.",
     ),
-    "NoSuchObjectLockConfiguration": (404, "The specified object does not have a ObjectLock configuration."),
-    "ObjectLockConfigurationNotFoundError": (404, "Object Lock configuration does not exist for this bucket"),
-    "NoSuchWebsiteConfiguration": (404, "The specified bucket does not have a website configuration"),
+    "NoSuchObjectLockConfiguration": (
+        404,
+        "The specified object does not have a ObjectLock configuration.",
+    ),
+    "ObjectLockConfigurationNotFoundError": (
+        404,
+        "Object Lock configuration does not exist for this bucket",
+    ),
+    "NoSuchWebsiteConfiguration": (
+        404,
+        "The specified bucket does not have a website configuration",
+    ),
     "ReplicationConfigurationNotFoundError": (404, "The replication configuration was not found"),
     "NoSuchPublicAccessBlockConfiguration": (
         404,
@@ -176,3 +191,33 @@ class S3Error(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text}"
+
+
+# Engine refusals -> S3 errors: the one place the mapping lives.
+ENGINE_CODES: dict[str, str] = {
+    "QuotaExceeded": "XMinioAdminBucketQuotaExceeded",
+}
+DETAIL_ELEMENTS: dict[str, str] = {
+    "bucket": "BucketName",
+    "key": "Key",
+    "version_id": "VersionId",
+    "upload_id": "UploadId",
+    "condition": "Condition",
+    "part": "PartNumber",
+}
+
+
+def from_engine(exc: Exception) -> S3Error:
+    """Translate a :class:`grenier.engine.EngineError` (duck-typed: code, message, details)."""
+    code = ENGINE_CODES.get(exc.code, exc.code)  # type: ignore[attr-defined]
+    details: dict[str, str] = dict(exc.details)  # type: ignore[attr-defined]
+    headers: dict[str, str] = {}
+    if details.pop("delete_marker", None) == "true":
+        headers["x-amz-delete-marker"] = "true"
+        if details.get("version_id"):
+            headers["x-amz-version-id"] = details["version_id"]
+        details.pop("version_id", None)
+    extra = {DETAIL_ELEMENTS[k]: v for k, v in details.items() if k in DETAIL_ELEMENTS}
+    if code not in ERRORS:
+        return S3Error("InternalError")
+    return S3Error(code, message=exc.message or None, extra=extra, headers=headers)  # type: ignore[attr-defined]

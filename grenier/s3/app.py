@@ -1,0 +1,149 @@
+"""The S3 endpoint: one aiohttp handler that authenticates, authorizes, routes to an
+operation handler and renders every failure as the S3 error document.
+
+Request flow: health check → target (bucket, key) → operation (router) →
+authentication (SigV4/SigV2) → authorization (per-operation action) → handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from grenier.engine import Engine, EngineError
+from grenier.s3 import router
+from grenier.s3.auth import AuthContext, RequestView, authenticate
+from grenier.s3.context import S3Request
+from grenier.s3.errors import S3Error, from_engine
+from grenier.s3.handlers import HANDLERS
+from grenier.s3.responses import empty, error_response
+
+log = logging.getLogger("grenier.s3")
+access_log = logging.getLogger("grenier.access")
+
+HEALTH = {"/minio/health/live", "/minio/health/ready", "/minio/health/cluster"}
+
+SecretFor = Callable[[str], str | None]
+Hook = Callable[[web.Request, str], Awaitable[web.StreamResponse | None]]
+
+
+@dataclass
+class S3Settings:
+    region: str = "us-east-1"
+    domain: str | None = None
+    root_access_key: str = ""
+    root_secret_key: str = ""
+
+
+@dataclass
+class S3Service:
+    engine: Engine
+    settings: S3Settings
+    # Identity and policy seams, replaced when the IAM layer is wired in.
+    secret_lookup: SecretFor | None = None
+    authorizer: Callable[[S3Request], None] | None = None
+    principal_for: Callable[[str | None], Any] | None = None
+    # Per-item check inside multi-object operations (DeleteObjects): (req, op, key, version).
+    item_authorizer: Callable[[S3Request, str, str, str | None], None] | None = None
+    pre_routes: list[Hook] = field(default_factory=list)
+
+    def secret_for(self, access_key: str) -> str | None:
+        if access_key == self.settings.root_access_key:
+            return self.settings.root_secret_key
+        if self.secret_lookup is not None:
+            return self.secret_lookup(access_key)
+        return None
+
+    def authorize(self, req: S3Request) -> None:
+        if self.authorizer is not None:
+            self.authorizer(req)
+            return
+        if req.auth.access_key != self.settings.root_access_key:
+            raise S3Error("AccessDenied")
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        request_id = uuid.uuid4().hex[:16].upper()
+        resource = request.path
+        try:
+            response = await self._dispatch(request, request_id)
+        except S3Error as err:
+            response = error_response(err, request.method, resource, request_id)
+        except EngineError as exc:
+            response = error_response(from_engine(exc), request.method, resource, request_id)
+        except web.HTTPException:
+            raise
+        except ConnectionResetError:
+            raise
+        except Exception:  # noqa: BLE001 - every other failure is an InternalError
+            log.exception("internal error on %s %s", request.method, request.path)
+            response = error_response(
+                S3Error("InternalError"), request.method, resource, request_id
+            )
+        if not response.prepared:
+            response.headers["x-amz-request-id"] = request_id
+            response.headers["x-amz-id-2"] = request_id
+            response.headers.setdefault("Server", "Grenier")
+        access_log.debug(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            response.status,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
+
+    async def _dispatch(self, request: web.Request, request_id: str) -> web.StreamResponse:
+        path = request.path
+        if path in HEALTH and request.method in ("GET", "HEAD"):
+            return empty(200)
+        for hook in self.pre_routes:
+            hooked = await hook(request, request_id)
+            if hooked is not None:
+                return hooked
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        headers = request.headers
+        target = router.split_target(raw_path, headers.get("host", ""), self.settings.domain)
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        operation = router.resolve(request.method, target, query, headers)
+        view = RequestView(
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            vhost_bucket=target.bucket if target.virtual else None,
+        )
+        if operation == "PostObject":  # signed by its form's policy, checked by the handler
+            auth_ctx = AuthContext(access_key=None, scheme="anonymous", payload="none")
+        else:
+            auth_ctx = authenticate(view, self.secret_for, region=self.settings.region)
+        req = S3Request(
+            http=request,
+            service=self,
+            request_id=request_id,
+            operation=operation,
+            bucket=target.bucket,
+            key=target.key,
+            query=query,
+            auth=auth_ctx,
+            principal=self.principal_for(auth_ctx.access_key) if self.principal_for else None,
+        )
+        handler = HANDLERS.get(operation)
+        if handler is None:
+            raise S3Error("NotImplemented", message=f"{operation} is not implemented by Grenier.")
+        if operation != "PostObject":
+            self.authorize(req)
+        return await handler(req)
+
+
+def build_app(service: S3Service) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
+    app.router.add_route("*", "/{tail:.*}", service.handle)
+    return app

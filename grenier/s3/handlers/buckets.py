@@ -1,0 +1,119 @@
+"""Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, location, versioning."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from grenier.engine import valid_bucket_name
+from grenier.s3 import xml
+from grenier.s3.commit import commit
+from grenier.s3.context import S3Request
+from grenier.s3.errors import S3Error
+from grenier.s3.handlers import handles
+from grenier.s3.httputil import iso8601
+from grenier.s3.responses import empty, xml_response
+
+OWNER_ID = "02d6176db174dc93cb1b899f7c6078f08654445fe8cf1b6ce98d8855f66bdbf4"
+
+
+def owner_xml(name: str = "root") -> str:
+    return "<Owner>" + xml.el("ID", OWNER_ID) + xml.el("DisplayName", name) + "</Owner>"
+
+
+@handles("ListBuckets")
+async def list_buckets(req: S3Request) -> web.StreamResponse:
+    prefix = req.query.get("prefix", "")
+    buckets = [b for b in req.engine.list_buckets() if b.name.startswith(prefix)]
+    items = "".join(
+        "<Bucket>"
+        + xml.el("Name", b.name)
+        + xml.el("CreationDate", iso8601(b.created))
+        + xml.el("BucketRegion", req.service.settings.region)
+        + "</Bucket>"
+        for b in buckets
+    )
+    body = xml.doc(
+        "ListAllMyBucketsResult",
+        [owner_xml(), f"<Buckets>{items}</Buckets>", xml.opt("Prefix", prefix or None)],
+    )
+    return xml_response(body)
+
+
+def _location_constraint(req: S3Request, body: bytes) -> None:
+    if not body.strip():
+        return
+    root = xml.parse(body, "CreateBucketConfiguration")
+    location = xml.text(root, "LocationConstraint")
+    region = req.service.settings.region
+    if location and location != region and not (location == "US" and region == "us-east-1"):
+        raise S3Error(
+            "IllegalLocationConstraintException",
+            status=400,
+            message=f"The {location} location constraint is incompatible for the region "
+            f"specific endpoint this request was sent to.",
+        )
+
+
+@handles("CreateBucket")
+async def create_bucket(req: S3Request) -> web.StreamResponse:
+    name = req.require_bucket()
+    if not valid_bucket_name(name):
+        raise S3Error("InvalidBucketName", extra={"BucketName": name})
+    body = await req.http.read()
+    _location_constraint(req, body)
+    config: dict[str, object] = {}
+    acl = req.headers.get("x-amz-acl")
+    if acl:
+        config["acl"] = acl
+    if req.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true":
+        raise S3Error("NotImplemented", message="Object Lock is not supported by Grenier.")
+    owner = req.auth.access_key or "root"
+    owner = "root" if owner == req.service.settings.root_access_key else owner
+    await commit(req.engine, req.engine.txn_create_bucket(name, owner, config))
+    return empty(200, {"Location": f"/{name}"})
+
+
+@handles("DeleteBucket")
+async def delete_bucket(req: S3Request) -> web.StreamResponse:
+    await commit(req.engine, req.engine.txn_delete_bucket(req.require_bucket()))
+    return empty(204)
+
+
+@handles("HeadBucket")
+async def head_bucket(req: S3Request) -> web.StreamResponse:
+    req.engine.get_bucket(req.require_bucket())
+    return empty(200, {"x-amz-bucket-region": req.service.settings.region})
+
+
+@handles("GetBucketLocation")
+async def get_location(req: S3Request) -> web.StreamResponse:
+    req.engine.get_bucket(req.require_bucket())
+    region = req.service.settings.region
+    value = "" if region == "us-east-1" else region
+    body = (
+        xml.HEADER + f'<LocationConstraint xmlns="{xml.NS}">{xml.esc(value)}</LocationConstraint>'
+    )
+    return xml_response(body.encode())
+
+
+@handles("GetBucketVersioning")
+async def get_versioning(req: S3Request) -> web.StreamResponse:
+    bucket = req.engine.get_bucket(req.require_bucket())
+    return xml_response(xml.doc("VersioningConfiguration", [xml.opt("Status", bucket.versioning)]))
+
+
+@handles("PutBucketVersioning")
+async def put_versioning(req: S3Request) -> web.StreamResponse:
+    root = xml.parse(await req.http.read(), "VersioningConfiguration")
+    status = xml.text(root, "Status")
+    mfa = xml.text(root, "MfaDelete")
+    if status not in ("Enabled", "Suspended") or mfa not in (None, "Disabled"):
+        raise S3Error(
+            "MalformedXML" if status not in ("Enabled", "Suspended") else "NotImplemented"
+        )
+
+    def update(bucket: object) -> None:
+        bucket.versioning = status  # type: ignore[attr-defined]
+
+    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    return empty(200)

@@ -1,0 +1,72 @@
+"""PutObject: stream the body to a staged file, then commit the new version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from aiohttp import web
+
+from grenier.engine import NewObject, ObjectVersion, Segment, Staged, WriteConditions
+from grenier.engine import objects as engine_objects
+from grenier.s3 import body, objectmeta
+from grenier.s3.commit import commit_staged
+from grenier.s3.context import S3Request
+from grenier.s3.errors import S3Error
+from grenier.s3.handlers import handles
+from grenier.s3.httputil import quote_etag, unquote_etag
+from grenier.s3.responses import empty
+
+MAX_KEY_BYTES = 1024
+
+
+def check_key(key: str) -> None:
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise S3Error(
+            "KeyTooLongError", extra={"Size": str(len(key.encode())), "MaxSizeAllowed": "1024"}
+        )
+
+
+def write_conditions(req: S3Request) -> WriteConditions | None:
+    if_match = req.headers.get("if-match")
+    if_none = req.headers.get("if-none-match")
+    if if_match is None and if_none is None:
+        return None
+    if if_none is not None and if_none.strip() != "*":
+        raise S3Error("NotImplemented", message="If-None-Match on writes only supports '*'.")
+    return WriteConditions(
+        if_match=unquote_etag(if_match) if if_match is not None else None,
+        if_none_match="*" if if_none is not None else None,
+    )
+
+
+def segments_of(staged: Staged) -> list[Segment]:
+    return [Segment(staged.file, staged.size)] if staged.file else []
+
+
+def version_headers(req: S3Request, version_id: str, versioning: str) -> dict[str, str]:
+    return {"x-amz-version-id": version_id} if versioning else {}
+
+
+def checksum_headers(checksums: dict[str, str]) -> dict[str, str]:
+    return {f"x-amz-checksum-{alg.lower()}": value for alg, value in checksums.items()}
+
+
+@handles("PutObject")
+async def put_object(req: S3Request) -> web.StreamResponse:
+    bucket, key = req.require_bucket(), req.require_key()
+    check_key(key)
+    meta = objectmeta.from_headers(req.headers)
+    tags = objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
+    cond = write_conditions(req)
+    state = req.engine.get_bucket(bucket)
+    staged = await body.receive(req)
+    new = NewObject(meta=meta, tags=tags)
+
+    def txn(conn: sqlite3.Connection) -> ObjectVersion:
+        return engine_objects.txn_put(conn, bucket, key, staged, segments_of(staged), new, cond)
+
+    obj = await commit_staged(req.engine, staged, txn)
+    headers = {"ETag": quote_etag(obj.etag)}
+    headers.update(checksum_headers(obj.checksums))
+    headers.update(version_headers(req, obj.version_id, state.versioning))
+    return empty(200, headers)

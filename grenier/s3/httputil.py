@@ -1,0 +1,145 @@
+"""Pure HTTP helpers: ranges, conditional headers, dates, ETags."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from grenier.s3.errors import S3Error
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+    def content_range(self, size: int) -> str:
+        return f"bytes {self.start}-{self.end}/{size}"
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """S3's reading of a Range header: one range, or none (whole object).
+
+    Syntactically invalid or multi-range headers are ignored (the whole object is
+    returned), as S3 does; a well-formed range that does not overlap the object is
+    416 InvalidRange.
+    """
+    if not header:
+        return None
+    match = RANGE.match(header.strip().replace(" ", ""))
+    if not match:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        suffix = int(last)
+        if suffix == 0:
+            raise _invalid_range(size)
+        if size == 0:
+            raise _invalid_range(size)
+        return ByteRange(max(0, size - suffix), size - 1)
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None
+    if start >= size:
+        raise _invalid_range(size)
+    return ByteRange(start, min(end, size - 1))
+
+
+def _invalid_range(size: int) -> S3Error:
+    return S3Error(
+        "InvalidRange",
+        extra={"ActualObjectSize": str(size), "RangeRequested": ""},
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def http_date(ts: float) -> str:
+    return email.utils.formatdate(ts, usegmt=True)
+
+
+def iso8601(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def parse_http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def quote_etag(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def unquote_etag(value: str) -> str:
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """An If-Match / If-None-Match list against an ETag (``*`` matches any)."""
+    for item in header.split(","):
+        item = item.strip()
+        if item == "*" or unquote_etag(item) == etag:
+            return True
+    return False
+
+
+def check_read_conditions(
+    headers: dict[str, str] | object,
+    etag: str,
+    last_modified: float,
+    *,
+    prefix: str = "",
+) -> None:
+    """Conditional GET/HEAD (or copy-source when ``prefix`` is "x-amz-copy-source-").
+
+    Raises S3Error NotModified (304) or PreconditionFailed (412) following S3's
+    precedence: If-Match true overrides If-Unmodified-Since; If-None-Match false
+    overrides If-Modified-Since.
+    """
+    get = headers.get  # type: ignore[attr-defined]
+    if_match = get(prefix + "if-match")
+    if_none = get(prefix + "if-none-match")
+    if_unmod = parse_http_date(get(prefix + "if-unmodified-since"))
+    if_mod = parse_http_date(get(prefix + "if-modified-since"))
+    modified = int(last_modified)
+    failed = S3Error("PreconditionFailed", extra={"Condition": ""})
+    not_modified = "PreconditionFailed" if prefix else "NotModified"
+    if if_match is not None:
+        if not etag_matches(if_match, etag):
+            failed.extra["Condition"] = "If-Match"
+            raise failed
+    elif if_unmod is not None and modified > if_unmod:
+        failed.extra["Condition"] = "If-Unmodified-Since"
+        raise failed
+    if if_none is not None:
+        if etag_matches(if_none, etag):
+            raise S3Error(not_modified, extra={"Condition": "If-None-Match"})
+    elif if_mod is not None and modified <= if_mod:
+        raise S3Error(not_modified, extra={"Condition": "If-Modified-Since"})

@@ -1,0 +1,127 @@
+"""Server configuration: command line, environment, and root credentials."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+CREDENTIALS_FILE = "root-credentials.json"
+
+
+@dataclass
+class ServerConfig:
+    data_dir: Path
+    host: str
+    port: int
+    region: str
+    domain: str | None
+    durable: bool
+    workers: int
+    log_level: str
+    lifecycle_interval: float
+
+
+def parse_args(argv: list[str]) -> ServerConfig:
+    parser = argparse.ArgumentParser(
+        prog="grenier server", description="Start the Grenier S3 server."
+    )
+    parser.add_argument(
+        "data_dir",
+        nargs="?",
+        default="./grenier-data",
+        help="where the index and the object data live (default: ./grenier-data)",
+    )
+    parser.add_argument(
+        "--address",
+        default=os.environ.get("GRENIER_ADDRESS", "127.0.0.1:9000"),
+        help="HOST:PORT to listen on (default 127.0.0.1:9000)",
+    )
+    parser.add_argument("--region", default=os.environ.get("GRENIER_REGION", "us-east-1"))
+    parser.add_argument(
+        "--domain",
+        default=os.environ.get("GRENIER_DOMAIN"),
+        help="enable virtual-host style requests: BUCKET.DOMAIN",
+    )
+    parser.add_argument(
+        "--durability",
+        choices=["full", "relaxed"],
+        default=os.environ.get("GRENIER_DURABILITY", "full"),
+        help="full: fsync data and index before acknowledging (default); "
+        "relaxed: no fsync (survives a process crash, not a power loss)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("GRENIER_WORKERS", "1")),
+        help="worker processes sharing the listening socket (default 1)",
+    )
+    parser.add_argument("--log-level", default=os.environ.get("GRENIER_LOG_LEVEL", "info"))
+    parser.add_argument(
+        "--lifecycle-interval",
+        type=float,
+        default=float(os.environ.get("GRENIER_LIFECYCLE_INTERVAL", "3600")),
+        help="seconds between lifecycle sweeps",
+    )
+    args = parser.parse_args(argv)
+    host, _, port = args.address.rpartition(":")
+    if not port.isdigit():
+        parser.error(f"--address must be HOST:PORT, got {args.address!r}")
+    return ServerConfig(
+        data_dir=Path(args.data_dir),
+        host=host.strip("[]") or "0.0.0.0",
+        port=int(port),
+        region=args.region,
+        domain=args.domain,
+        durable=args.durability == "full",
+        workers=max(1, args.workers),
+        log_level=args.log_level.upper(),
+        lifecycle_interval=args.lifecycle_interval,
+    )
+
+
+@dataclass
+class RootCredentials:
+    access_key: str
+    secret_key: str
+    generated: bool = False
+    source: str = "environment"
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def root_credentials(data_dir: Path) -> RootCredentials:
+    """From GRENIER_ROOT_* (or MINIO_ROOT_*), else the stored file, else generated once."""
+    for user_var, pass_var in (
+        ("GRENIER_ROOT_USER", "GRENIER_ROOT_PASSWORD"),
+        ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"),
+    ):
+        user, password = os.environ.get(user_var), os.environ.get(pass_var)
+        if user and password:
+            if len(user) < 3 or len(password) < 8:
+                raise SystemExit(
+                    f"{user_var} must be at least 3 characters and {pass_var} at least 8"
+                )
+            return RootCredentials(user, password, source=user_var)
+    path = data_dir / CREDENTIALS_FILE
+    if path.exists():
+        data = json.loads(path.read_text())
+        return RootCredentials(data["access_key"], data["secret_key"], source=str(path))
+    creds = RootCredentials(
+        access_key=_random(string.ascii_uppercase + string.digits, 20),
+        secret_key=_random(string.ascii_letters + string.digits, 40),
+        generated=True,
+        source=str(path),
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"access_key": creds.access_key, "secret_key": creds.secret_key}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return creds

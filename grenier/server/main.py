@@ -1,0 +1,167 @@
+"""`grenier server`: start-up, recovery, serving, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from grenier.engine import Engine, EngineConfig
+from grenier.s3.app import S3Service, S3Settings, build_app
+from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
+
+log = logging.getLogger("grenier.server")
+
+
+def lock_data_dir(data_dir: Path) -> int:
+    fd = os.open(data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"grenier: {data_dir} is in use by another grenier server") from None
+    return fd
+
+
+def announce(cfg: ServerConfig, creds: RootCredentials) -> None:
+    host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
+    url = f"http://{host}:{cfg.port}"
+    print(
+        f"Grenier S3 endpoint: {url}  (region {cfg.region}, data {cfg.data_dir}, "
+        f"durability {'full' if cfg.durable else 'relaxed'})",
+        flush=True,
+    )
+    if creds.generated:
+        print(f"Root credentials were generated and stored (0600) in {creds.source}:", flush=True)
+        print(f"   access key: {creds.access_key}", flush=True)
+        print(f"   secret key: {creds.secret_key}", flush=True)
+        print(
+            f"Configure the client:\n   grenier alias set local {url} {creds.access_key} "
+            f"{creds.secret_key}",
+            flush=True,
+        )
+    else:
+        print(f"Root credentials: from {creds.source}", flush=True)
+
+
+def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
+    engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
+    settings = S3Settings(
+        region=cfg.region,
+        domain=cfg.domain,
+        root_access_key=creds.access_key,
+        root_secret_key=creds.secret_key,
+    )
+    service = S3Service(engine=engine, settings=settings)
+    from grenier.server import wiring
+
+    wiring.wire(service, cfg)
+    return service
+
+
+async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+    service = make_service(cfg, creds)
+    app = build_app(service)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=30)
+    await runner.setup()
+    site = web.SockSite(runner, sock, shutdown_timeout=30)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("draining in-flight requests")
+    await runner.cleanup()
+    service.engine.close(clean=False)
+
+
+def bind(cfg: ServerConfig) -> socket.socket:
+    family = socket.AF_INET6 if ":" in cfg.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((cfg.host, cfg.port))
+    except OSError as exc:
+        raise SystemExit(
+            f"grenier: cannot listen on {cfg.host}:{cfg.port}: {exc.strerror}"
+        ) from None
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def run_worker(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(serve(cfg, creds, sock))
+
+
+def run(argv: list[str]) -> int:
+    cfg = parse_args(argv)
+    logging.basicConfig(
+        level=cfg.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    lock_fd = lock_data_dir(cfg.data_dir)
+    creds = root_credentials(cfg.data_dir)
+    recovery_engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
+    report = recovery_engine.recover()
+    recovery_engine.close(clean=False)
+    if report.temp_removed or report.garbage_removed or report.orphans_removed:
+        log.info("recovery: %s", report)
+    sock = bind(cfg)
+    announce(cfg, creds)
+    if cfg.workers == 1:
+        run_worker(cfg, creds, sock)
+    else:
+        supervise(cfg, creds, sock)
+    from grenier.engine.recovery import mark_clean
+
+    mark_clean(cfg.data_dir)
+    os.close(lock_fd)
+    return 0
+
+
+def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+    children: list[int] = []
+    for _ in range(cfg.workers):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                run_worker(cfg, creds, sock)
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for pid in children:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
