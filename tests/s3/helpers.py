@@ -185,12 +185,19 @@ def sign_headers(
     secret_key: str | None = None,
     region: str | None = None,
     unsigned_payload: bool = False,
+    streaming_trailer: bool = False,
 ) -> dict[str, str]:
-    """Return ``headers`` plus SigV4 ``Authorization``/``X-Amz-*`` headers for the request."""
+    """Return ``headers`` plus SigV4 ``Authorization``/``X-Amz-*`` headers for the request.
+
+    ``unsigned_payload`` signs with ``UNSIGNED-PAYLOAD``; ``streaming_trailer`` with
+    ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` (an aws-chunked body with a checksum trailer).
+    """
     creds = Credentials(access_key or endpoint.access_key, secret_key or endpoint.secret_key)
     request = AWSRequest(method=method, url=url, headers=dict(headers), data=body or b"")
     if unsigned_payload:
         request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
+    if streaming_trailer:
+        request.context["checksum"] = {"request_algorithm": {"in": "trailer"}}
     S3SigV4Auth(creds, "s3", region or endpoint.region).add_auth(request)
     return dict(request.headers.items())
 
@@ -209,6 +216,7 @@ def raw_request(
     region: str | None = None,
     host: str | None = None,
     timeout: float = 30.0,
+    streaming_trailer: bool = False,
 ) -> RawResponse:
     """Send one HTTP request to ``endpoint`` with http.client, optionally SigV4-signed.
 
@@ -236,6 +244,7 @@ def raw_request(
             secret_key=secret_key,
             region=region,
             unsigned_payload=streaming,
+            streaming_trailer=streaming_trailer,
         )
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
@@ -259,6 +268,19 @@ def raw_request(
         return RawResponse(resp.status, resp.headers, payload)
     finally:
         conn.close()
+
+
+def aws_chunked_unsigned(data: bytes, trailer: dict[str, str], chunk: int = 65536) -> bytes:
+    """Encode ``data`` as an unsigned aws-chunked body with trailing headers."""
+    out = bytearray()
+    for start in range(0, len(data), chunk):
+        piece = data[start : start + chunk]
+        out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    out += b"0\r\n"
+    for name, value in trailer.items():
+        out += f"{name}:{value}\r\n".encode()
+    out += b"\r\n"
+    return bytes(out)
 
 
 def parse_xml(body: bytes) -> ElementTree.Element:
