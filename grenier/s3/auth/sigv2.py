@@ -66,7 +66,7 @@ def signature_v2(secret: str, text: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def amz_headers(req: RequestView, query: dict[str, str]) -> str:
+def amz_headers(req: RequestView, query: dict[str, str], *, skip: str = "") -> str:
     """The sorted ``x-amz-*`` headers (query parameters count when presigned)."""
     found: dict[str, str] = {}
     for name in {k.lower() for k in req.headers if k.lower().startswith("x-amz-")}:
@@ -74,7 +74,7 @@ def amz_headers(req: RequestView, query: dict[str, str]) -> str:
     for name, value in query.items():
         if name.lower().startswith("x-amz-"):
             found.setdefault(name.lower(), value.strip())
-    return "".join(f"{k}:{found[k]}\n" for k in sorted(found))
+    return "".join(f"{k}:{found[k]}\n" for k in sorted(found) if k != skip)
 
 
 def resources(req: RequestView) -> list[str]:
@@ -93,18 +93,22 @@ def resources(req: RequestView) -> list[str]:
 
 
 def verify_v2(
-    req: RequestView, secret: str, access_key: str, dates: list[str], query: dict[str, str]
+    req: RequestView,
+    secret: str,
+    access_key: str,
+    dates: list[tuple[str, str]],
+    query: dict[str, str],
 ) -> None:
+    """``dates``: candidate (Date line, x-amz header to leave out of the amz headers)."""
     md5 = query.get("content-md5") or header(req.headers, "content-md5") or ""
     ctype = query.get("content-type") or header(req.headers, "content-type") or ""
-    custom = amz_headers(req, query)
     signature = query.get("Signature") or ""
+    head = f"{req.method.upper()}\n{md5.strip()}\n{ctype.strip()}\n"
     first = ""
-    for date in dates:
+    for date, skip in dates:
+        custom = amz_headers(req, query, skip=skip)
         for resource in resources(req):
-            text = (
-                f"{req.method.upper()}\n{md5.strip()}\n{ctype.strip()}\n{date}\n{custom}{resource}"
-            )
+            text = f"{head}{date}\n{custom}{resource}"
             if c.same(signature_v2(secret, text), signature):
                 return
             first = first or text
@@ -112,6 +116,14 @@ def verify_v2(
         "SignatureDoesNotMatch",
         extra={"AWSAccessKeyId": access_key, "StringToSign": first, "SignatureProvided": signature},
     )
+
+
+def header_dates(amz_date: str | None, date: str | None) -> list[tuple[str, str]]:
+    """With x-amz-date, AWS's examples sign its value in the Date line (and leave it out of
+    the amz headers); the spec's text signs an empty Date line: accept either."""
+    if not amz_date:
+        return [(date or "", "")]
+    return [(amz_date, "x-amz-date"), ("", ""), (date or "", "")]
 
 
 def authenticate_v2_header(req: RequestView, value: str, settings: Settings) -> AuthContext:
@@ -130,10 +142,7 @@ def authenticate_v2_header(req: RequestView, value: str, settings: Settings) -> 
     check_skew(moment, settings.now, amz_date or date or "")
     secret = lookup_secret(settings, access_key)
     # With x-amz-date the Date line is empty (the spec); some clients still sign Date.
-    dates = [date or ""]
-    if amz_date:
-        dates = [""] + ([date] if date else [])
-    verify_v2(req, secret, access_key, dates, {"Signature": signature})
+    verify_v2(req, secret, access_key, header_dates(amz_date, date), {"Signature": signature})
     return AuthContext(access_key=access_key, scheme="sigv2", payload="none")
 
 
@@ -150,7 +159,7 @@ def authenticate_v2_query(
     if not expires.isdigit():
         raise S3Error("AccessDenied", message="Invalid date (should be seconds since epoch)")
     secret = lookup_secret(settings, access_key)
-    verify_v2(req, secret, access_key, [expires], params)
+    verify_v2(req, secret, access_key, [(expires, "")], params)
     end = datetime.fromtimestamp(int(expires), UTC)
     if settings.now > end:
         raise S3Error(
