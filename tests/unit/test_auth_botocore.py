@@ -222,3 +222,17 @@ def test_iam_style_sigv4_with_body_hash_and_no_content_sha256_header() -> None:
     ctx = auth(req, body=body)
     assert (ctx.service, ctx.payload) == ("iam", "signed")
     assert error_of(req, body=body + b"&x=1").code == "SignatureDoesNotMatch"
+
+
+def test_payload_declarations_that_cannot_be_honoured() -> None:
+    bad = view("PUT", "/b/k", {"host": "h", "x-amz-content-sha256": "not-a-hash"})
+    err = error_of(bad)
+    assert (err.code, err.extra["ArgumentName"]) == ("InvalidArgument", "x-amz-content-sha256")
+    unsigned_chunks = view(
+        "PUT", "/b/k", {"host": "h", "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"}
+    )
+    assert error_of(unsigned_chunks).code == "InvalidRequest"
+    anonymous_trailer = view(
+        "PUT", "/b/k", {"host": "h", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
+    )
+    assert auth(anonymous_trailer).payload == "streaming-unsigned-trailer"
