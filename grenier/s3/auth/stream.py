@@ -54,7 +54,8 @@ class PullBuffer:
     async def take(self, n: int) -> bytes | None:
         """Up to ``n`` bytes (at least one), or None at EOF."""
         if self._buf:
-            out = bytes(self._buf[:n])
+            with memoryview(self._buf) as view:
+                out = bytes(view[:n])  # one copy, not two
             del self._buf[:n]
             return out
         if self._eof:
