@@ -154,8 +154,8 @@ class RawResponse:
     headers: http.client.HTTPMessage
     body: bytes
 
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name)
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
 
     def xml(self) -> ElementTree.Element:
         return parse_xml(self.body)

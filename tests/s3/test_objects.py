@@ -4,6 +4,7 @@ conditional reads and conditional writes."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 from typing import Any
 
@@ -209,6 +210,18 @@ def test_user_metadata_and_standard_headers(any_s3: S3Endpoint) -> None:
         assert resp["CacheControl"] == "max-age=3600"
         headers = resp["ResponseMetadata"]["HTTPHeaders"]
         assert headers["expires"] == "Tue, 06 May 2031 07:08:09 GMT"
+
+
+def test_content_encoding_gzip_body_stored_verbatim(s3: Any, bucket: str) -> None:
+    # Content-Encoding is object metadata: the server must not decode the body.
+    raw = b"netcdf chunk " * 500
+    packed = gzip.compress(raw)
+    resp = put(s3, bucket, "data.nc.gz", packed, ContentEncoding="gzip")
+    assert resp["ETag"] == etag_of(packed)
+    got = s3.get_object(Bucket=bucket, Key="data.nc.gz")
+    assert got["ContentEncoding"] == "gzip"
+    assert got["ContentLength"] == len(packed)
+    assert got["Body"].read() == packed
 
 
 def test_default_content_type(s3: Any, bucket: str) -> None:
