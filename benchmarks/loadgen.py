@@ -88,6 +88,8 @@ class LoadResult:
             "first_page_ms": round(1000 * lat[0], 3) if lat else 0.0,
             "last_page_ms": round(1000 * lat[-1], 3) if lat else 0.0,
             "mean_ms": round(1000 * statistics.fmean(lat), 3) if lat else 0.0,
+            "first10_ms": round(1000 * statistics.fmean(lat[:10]), 3) if lat else 0.0,
+            "last10_ms": round(1000 * statistics.fmean(lat[-10:]), 3) if lat else 0.0,
             "keys_listed": self.keys_listed,
             "prefixes_listed": self.prefixes_listed,
             "first_error": self.first_error,
