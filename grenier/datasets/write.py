@@ -59,20 +59,32 @@ def next_key_style(zarr_format: int, layout: DatasetLayout | None) -> tuple[str,
     return next(s for s in KEY_STYLES[zarr_format] if s != current)
 
 
-def _overwrite_encoding(
+def _with_encoding(
     ds: xr.Dataset, style: tuple[str, str], user: Mapping[Hashable, Mapping[str, Any]] | None
-) -> dict[Hashable, dict[str, Any]]:
+) -> xr.Dataset:
+    """Set the generation's chunk key spelling and the caller's encodings on every variable.
+
+    Set on ``Variable.encoding`` (not passed as ``to_zarr(encoding=)``, which would replace the
+    CF encodings such as ``_FillValue``, ``units`` and ``calendar`` instead of adding to them).
+    """
     name, separator = style
-    key_encoding = {"name": name, "configuration": {"separator": separator}}
-    encoding: dict[Hashable, dict[str, Any]] = {}
-    for var in ds.variables:
-        encoding[var] = {**(user or {}).get(var, {}), "chunk_key_encoding": key_encoding}
-    return encoding
+    unknown = set(user or {}) - set(ds.variables)
+    if unknown:
+        raise ValueError(f"encoding given for unknown variables: {sorted(map(str, unknown))}")
+    for var_name, var in ds.variables.items():
+        var.encoding.update((user or {}).get(var_name, {}))
+        var.encoding["chunk_key_encoding"] = {
+            "name": name,
+            "configuration": {"separator": separator},
+        }
+    return ds
 
 
 def _clean(ds: xr.Dataset) -> xr.Dataset:
     """Drop what must not travel: our generation attribute, source chunk encodings."""
     ds = ds.copy()
+    for var in ds.variables.values():
+        var.encoding = dict(var.encoding)  # never modify the caller's dataset
     ds.attrs.pop(GENERATION_ATTR, None)
     for var in ds.variables.values():
         for key in ("chunks", "preferred_chunks", "shards", "chunk_key_encoding"):
@@ -157,7 +169,8 @@ def write_dataset(
             collect_garbage(fs, path, layout)  # debris of older generations and crashed writes
         style = next_key_style(zarr_format, layout)
         ds = _chunked(ds, chunks)
-        kwargs: dict[str, Any] = {"mode": "w", "encoding": _overwrite_encoding(ds, style, encoding)}
+        ds = _with_encoding(ds, style, encoding)
+        kwargs: dict[str, Any] = {"mode": "w"}
     else:
         assert layout is not None
         generation = layout.generation or uuid.uuid4().hex[:16]
@@ -169,8 +182,7 @@ def write_dataset(
         else:
             region = region or "auto"
             if isinstance(region, Mapping):
-                keep = [v for v in ds.variables if set(ds[v].dims) & set(region)]
-                ds = ds[keep] if keep else ds
+                ds = ds.drop_vars([v for v in ds.variables if not set(ds[v].dims) & set(region)])
             else:
                 ds = ds.drop_vars([v for v in ds.variables if v not in ds.dims and not ds[v].dims])
             kwargs.update(mode="r+", region=region)
