@@ -108,6 +108,19 @@ def validate_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def file_alias_names() -> set[str]:
+    """Names defined in the config file (as opposed to GRENIER_HOST_* variables)."""
+    return set(_load_file())
+
+
+def env_alias_names() -> set[str]:
+    return {
+        var[len("GRENIER_HOST_") :]
+        for var, value in os.environ.items()
+        if var.startswith("GRENIER_HOST_") and value
+    }
+
+
 def list_aliases() -> dict[str, Alias]:
     """Every alias: the file's, then GRENIER_HOST_* (which win)."""
     result = {

@@ -1,0 +1,88 @@
+"""One boto3 S3 client per alias, shared by every worker thread of a command.
+
+boto3 is imported lazily (inside :func:`connect`) so that ``grenier --help`` stays fast.
+Path-style addressing always; an anonymous alias signs nothing (``botocore.UNSIGNED``).
+Checksums are MD5-based and done by the transfer engine itself (``Content-MD5`` sent, the
+returned ETag checked), so botocore's own CRC is only added where S3 requires one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from grenier.client.config import Alias, get_alias
+
+DEFAULT_WORKERS = 16
+_cache: dict[tuple[str, int], Session] = {}
+_lock = threading.Lock()
+
+
+def default_workers() -> int:
+    try:
+        return max(1, min(256, int(os.environ.get("GRENIER_WORKERS", DEFAULT_WORKERS))))
+    except ValueError:
+        return DEFAULT_WORKERS
+
+
+@dataclass
+class Session:
+    """An alias and its (thread-safe) botocore S3 client."""
+
+    alias: Alias
+    s3: Any
+
+    @property
+    def name(self) -> str:
+        return self.alias.name
+
+    def same_server(self, other: Session) -> bool:
+        """True when a server-side copy between the two is possible."""
+        return self.alias.url == other.alias.url and self.alias.access_key == other.alias.access_key
+
+
+def _boto_config(alias: Alias, workers: int) -> Any:
+    import botocore
+    from botocore.config import Config
+
+    kwargs: dict[str, Any] = {
+        "s3": {"addressing_style": "path"},
+        "max_pool_connections": max(10, workers * 2),
+        "retries": {"max_attempts": 3, "mode": "standard"},
+        "connect_timeout": float(os.environ.get("GRENIER_CONNECT_TIMEOUT", "5")),
+        "read_timeout": 120,
+        "tcp_keepalive": True,
+        "request_checksum_calculation": "when_required",
+        "response_checksum_validation": "when_required",
+        "user_agent_extra": "grenier-cli",
+    }
+    kwargs["signature_version"] = botocore.UNSIGNED if alias.anonymous else "s3v4"
+    return Config(**kwargs)
+
+
+def make_client(alias: Alias, workers: int) -> Any:
+    import boto3
+
+    session = boto3.session.Session()
+    return session.client(
+        "s3",
+        endpoint_url=alias.url,
+        aws_access_key_id=alias.access_key or None,
+        aws_secret_access_key=alias.secret_key or None,
+        region_name=alias.region or "us-east-1",
+        config=_boto_config(alias, workers),
+    )
+
+
+def connect(alias: Alias | str, workers: int | None = None) -> Session:
+    """The shared :class:`Session` for an alias (created once per process)."""
+    if isinstance(alias, str):
+        alias = get_alias(alias)
+    workers = workers or default_workers()
+    key = (alias.name, workers)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = Session(alias=alias, s3=make_client(alias, workers))
+        return _cache[key]
