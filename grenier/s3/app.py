@@ -71,6 +71,7 @@ class S3Service:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
         request_id = uuid.uuid4().hex[:16].upper()
+        request["request_id"] = request_id
         resource = request.path
         try:
             response = await self._dispatch(request, request_id)
@@ -87,10 +88,6 @@ class S3Service:
             response = error_response(
                 S3Error("InternalError"), request.method, resource, request_id
             )
-        if not response.prepared:
-            response.headers["x-amz-request-id"] = request_id
-            response.headers["x-amz-id-2"] = request_id
-            response.headers.setdefault("Server", "Grenier")
         access_log.debug(
             "%s %s %s %.1fms",
             request.method,
@@ -143,7 +140,16 @@ class S3Service:
         return await handler(req)
 
 
+async def _common_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response, streamed or not, carries the request id."""
+    request_id = request.get("request_id", "")
+    response.headers["x-amz-request-id"] = request_id
+    response.headers["x-amz-id-2"] = request_id
+    response.headers.setdefault("Server", "Grenier")
+
+
 def build_app(service: S3Service) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
+    app.on_response_prepare.append(_common_headers)
     app.router.add_route("*", "/{tail:.*}", service.handle)
     return app

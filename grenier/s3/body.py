@@ -24,8 +24,17 @@ def _write(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
     temp.write(data)
 
 
-async def receive(req: S3Request, *, limit: int = MAX_PUT, inline: bool = True) -> Staged:
-    """Read the whole body of ``req`` into a :class:`Staged` (durable, not yet visible)."""
+async def receive(
+    req: S3Request,
+    *,
+    limit: int = MAX_PUT,
+    inline: bool = True,
+    default_algorithm: str | None = "CRC64NVME",
+) -> Staged:
+    """Read the whole body of ``req`` into a :class:`Staged` (durable, not yet visible).
+
+    Like AWS, an object sent without any checksum still gets a full-object CRC64NVME.
+    """
     engine = req.engine
     headers = req.headers
     declared = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
@@ -33,7 +42,7 @@ async def receive(req: S3Request, *, limit: int = MAX_PUT, inline: bool = True) 
         raise S3Error(
             "EntityTooLarge", extra={"ProposedSize": declared, "MaxSizeAllowed": str(limit)}
         )
-    checks = BodyChecksums.from_request(headers)
+    checks = BodyChecksums.from_request(headers, default_algorithm=default_algorithm)
     reader = PayloadReader(req.auth, headers, req.http.content.iter_any())
     inline_limit = engine.config.inline_limit if inline else -1
     loop = asyncio.get_running_loop()

@@ -68,7 +68,10 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
 async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
     service = make_service(cfg, creds)
     app = build_app(service)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=30)
+    # auto_decompress=False: a Content-Encoding on a PUT describes the object, not the transfer.
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=30, auto_decompress=False
+    )
     await runner.setup()
     site = web.SockSite(runner, sock, shutdown_timeout=30)
     await site.start()

@@ -178,9 +178,9 @@ def copy_range(req: S3Request, size: int) -> ByteRange | None:
         )
     if int(last) >= size:
         raise S3Error(
-            "InvalidRange",
-            message="The requested range is not satisfiable",
-            extra={"ActualObjectSize": str(size), "RangeRequested": raw},
+            "InvalidArgument",
+            message=f"Range specified is not valid for source object of size: {size}",
+            extra={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": raw},
         )
     return ByteRange(int(first), int(last))
 

@@ -99,8 +99,8 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     number = part_number(req)
     uid = upload_id(req)
-    req.engine.get_upload(bucket, key, uid)
-    staged = await body.receive(req, inline=False)
+    upload = req.engine.get_upload(bucket, key, uid)
+    staged = await body.receive(req, inline=False, default_algorithm=upload.checksum_algorithm)
 
     def txn(conn: sqlite3.Connection) -> Part:
         return engine_mp.txn_put_part(conn, bucket, key, uid, number, staged)
