@@ -101,10 +101,19 @@ def markdown(result: dict[str, Any], targets: list[dict[str, Any]]) -> str:
     lines = [f"# Grenier benchmark — {result['date']}{' (quick)' if result['quick'] else ''}", ""]
     lines += [f"Machine: {result['machine']}. Repeats: {result['repeats']}; cells are median "
               "(min–max). Ratio = Grenier / best peer on that row (> 1 is better, either way).", ""]  # fmt: skip
-    lines += ["## Machine limits (MiB/s)", "", "| limit | median (min–max) |", "|---|---|"]
+    lines += [
+        "## Machine limits",
+        "",
+        "| limit (MiB/s unless said) | median (min–max) |",
+        "|---|---|",
+    ]
     for key in result["limits"]["median"]:
         if not key.endswith(("_min", "_max")) and key != "repeats" and key != "first_error":
             lines.append(f"| {key} | {cell(result['limits']['median'], key)} |")
+    zl = result.get("zarr_local")
+    if zl:
+        lines.append(f"| Zarr to local disk, write s | {cell(zl, 'write_s')} |")
+        lines.append(f"| Zarr from local disk, read s | {cell(zl, 'read_s')} |")
     lines += ["", "## Servers", ""]
     for n, info in servers.items():
         state = f"skipped: {info['skipped']}" if info.get("skipped") else info.get("note", "")
@@ -129,6 +138,8 @@ def markdown(result: dict[str, Any], targets: list[dict[str, Any]]) -> str:
     lines += ["|---|---|---|---|---|---|---|---|"]
     for n in names:
         for row, stats in servers[n].get("rows", {}).items():
+            if "p50_ms" not in stats and not stats.get("errors"):
+                continue
             err = str(stats.get("first_error", ""))[:80].replace("|", "/").replace("\n", " ")
             lines.append(
                 f"| {n} | {row} | {stats.get('p50_ms', '–')} | {stats.get('p99_ms', '–')} | "

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.procs import free_port, spawn, stop_group, wait_ready
+from benchmarks.procs import free_port, free_ports, spawn, stop_group, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 ACCESS_KEY = "benchaccesskey"
@@ -72,7 +72,13 @@ class ServerSpec:
     def start(self, work: Path, extra: list[str] | None = None) -> Target:
         work = work.resolve()
         work.mkdir(parents=True, exist_ok=True)
-        target = self.starter(self, work, list(extra or []))
+        for attempt in range(3):  # a chosen port can be taken by someone else meanwhile
+            try:
+                target = self.starter(self, work, list(extra or []))
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
         if self.name not in ("moto", "sink"):  # same data dir: measures start-up with data
             target.restart = lambda: self.starter(self, work, list(extra or []))
         return target
@@ -125,16 +131,9 @@ def _seaweedfs(spec: ServerSpec, work: Path, extra: list[str]) -> Target:
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
     config.write_text(json.dumps({"identities": [identity]}))
-    ports = {
-        "master.port": free_port(),
-        "master.port.grpc": free_port(),
-        "volume.port": free_port(),
-        "volume.port.grpc": free_port(),
-        "filer.port": free_port(),
-        "filer.port.grpc": free_port(),
-        "s3.port": free_port(),
-        "s3.port.grpc": free_port(),
-    }
+    names = ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc"]
+    names += ["filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc"]
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
     argv = ["weed", "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
     argv += [f"-{flag}={port}" for flag, port in ports.items()]
     argv += [
