@@ -52,7 +52,13 @@ class S3Service:
     principal_for: Callable[[str | None], Any] | None = None
     # Per-item check inside multi-object operations (DeleteObjects): (req, op, key, version).
     item_authorizer: Callable[[S3Request, str, str, str | None], None] | None = None
+    # Hooks run before routing (health-like endpoints, IAM/admin APIs, CORS preflight);
+    # the first to return a response answers the request.
     pre_routes: list[Hook] = field(default_factory=list)
+    # Called on every response before it is sent (e.g. CORS headers): (request, response).
+    response_hooks: list[Callable[[web.Request, web.StreamResponse], None]] = field(
+        default_factory=list
+    )
 
     def secret_for(self, access_key: str) -> str | None:
         if access_key == self.settings.root_access_key:
@@ -108,6 +114,8 @@ class S3Service:
         raw_path, _, raw_query = request.raw_path.partition("?")
         headers = request.headers
         target = router.split_target(raw_path, headers.get("host", ""), self.settings.domain)
+        request["s3_bucket"] = target.bucket
+        request["s3_key"] = target.key
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         operation = router.resolve(request.method, target, query, headers)
         view = RequestView(
@@ -146,10 +154,15 @@ async def _common_headers(request: web.Request, response: web.StreamResponse) ->
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
     response.headers.setdefault("Server", "Grenier")
+    service = request.app.get("s3_service")
+    if service is not None:
+        for hook in service.response_hooks:
+            hook(request, response)
 
 
 def build_app(service: S3Service) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
+    app["s3_service"] = service
     app.on_response_prepare.append(_common_headers)
     app.router.add_route("*", "/{tail:.*}", service.handle)
     return app

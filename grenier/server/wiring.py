@@ -1,14 +1,29 @@
-"""Plugging optional layers (IAM, admin API, lifecycle) into the S3 service."""
+"""Plugging the optional layers (IAM and policies, admin APIs, bucket features) into
+the S3 service. Each installer is ``install(service, cfg)`` in its own module."""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from grenier.s3.app import S3Service
     from grenier.server.config import ServerConfig
 
+INSTALLERS = (
+    "grenier.s3.authz",  # identities, policies, anonymous access (access-control issue)
+    "grenier.adminapi.iam_route",  # the IAM Query API on the S3 endpoint
+    "grenier.adminapi.admin_routes",  # Grenier's admin JSON API (quotas, info)
+    "grenier.s3.features",  # CORS hooks, lifecycle sweeper (bucket-features issue)
+)
+
 
 def wire(service: S3Service, cfg: ServerConfig) -> None:
-    """Root-only for now; the IAM issue replaces the authorizer here."""
-    return None
+    for name in INSTALLERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.install(service, cfg)
