@@ -85,9 +85,10 @@ def _listing(result: dict[str, Any], g: str) -> list[Target]:
     for row in big:
         s = _stats(result, g, row)
         first, last = s.get("first10_ms", 0), s.get("last10_ms", 0)
+        enough = s.get("ops", 0) >= 20  # first and last 10 pages must not overlap
         out.append(_t(f"{row} steady (last 10 pages <= 1.5x first 10)", g,
-                      f"{first:.1f} ms -> {last:.1f} ms" if first else "n/a",
-                      None if not first or s.get("errors") else last <= 1.5 * first))  # fmt: skip
+                      f"{first:.1f} ms -> {last:.1f} ms over {s.get('ops', 0):.0f} pages",
+                      None if not first or not enough or s.get("errors") else last <= 1.5 * first))  # fmt: skip
     return out
 
 
