@@ -260,7 +260,8 @@ def raw_request(
             conn.send(b"0\r\n\r\n")
         else:
             data = bytes(body or b"")
-            if data or method in ("PUT", "POST"):
+            has_length = any(name.lower() == "content-length" for name in hdrs)
+            if not has_length and (data or method in ("PUT", "POST")):
                 conn.putheader("Content-Length", str(len(data)))
             conn.endheaders(data if data else None)
         resp = conn.getresponse()

@@ -6,8 +6,11 @@ Grenier only: moto neither authenticates requests nor sends x-amz-request-id.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import io
+import os
 import socket
 import time
 import urllib.error
@@ -17,10 +20,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from tests.s3.helpers import (
     checksum_b64,
+    content_md5,
     etag_of,
     expect_error,
     key_path,
@@ -343,3 +350,136 @@ def test_health_endpoints(grenier: GrenierServer, path: str) -> None:
     resp = raw_request(grenier, "GET", path, sign=False)
     assert resp.status == 200
     assert raw_request(grenier, "HEAD", path, sign=False).status == 200
+
+
+# --------------------------------------------------------------------------- signed aws-chunked
+
+
+class _StreamingSigner(S3SigV4Auth):
+    """SigV4 header signing with x-amz-content-sha256 = STREAMING-AWS4-HMAC-SHA256-PAYLOAD."""
+
+    def payload(self, request: Any) -> str:
+        return "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+
+
+def _signing_key(secret: str, date: str, region: str) -> bytes:
+    key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
+    for part in (region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def _signed_chunked_put(
+    grenier: GrenierServer, path: str, data: bytes, chunk: int, tamper: bool = False
+) -> Any:
+    """A PUT with a SigV4-signed aws-chunked body (what the Java/Go/MinIO SDKs send)."""
+    url = f"{grenier.endpoint}{path}"
+    empty = hashlib.sha256(b"").hexdigest()
+    pieces = [data[i : i + chunk] for i in range(0, len(data), chunk)] + [b""]
+    # The encoded length depends only on the chunk sizes (signatures are 64 hex chars).
+    encoded_len = sum(len(f"{len(p):x};chunk-signature=") + 64 + 2 + len(p) + 2 for p in pieces)
+    request = AWSRequest(
+        method="PUT",
+        url=url,
+        headers={
+            "Host": urlsplit(url).netloc,
+            "Content-Encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(len(data)),
+            "Content-Length": str(encoded_len),
+        },
+    )
+    creds = Credentials(grenier.access_key, grenier.secret_key)
+    _StreamingSigner(creds, "s3", grenier.region).add_auth(request)
+    stamp = request.headers["X-Amz-Date"]
+    scope = f"{stamp[:8]}/{grenier.region}/s3/aws4_request"
+    key = _signing_key(grenier.secret_key, stamp[:8], grenier.region)
+    previous = request.headers["Authorization"].rsplit("Signature=", 1)[1]
+    body = bytearray()
+    for piece in pieces:
+        to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256-PAYLOAD",
+                stamp,
+                scope,
+                previous,
+                empty,
+                hashlib.sha256(piece).hexdigest(),
+            ]
+        )
+        previous = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        sent = piece[:-1] + b"!" if tamper and piece else piece
+        body += f"{len(piece):x};chunk-signature={previous}\r\n".encode() + sent + b"\r\n"
+    assert len(body) == encoded_len
+    return raw_request(
+        grenier, "PUT", path, headers=dict(request.headers.items()), body=bytes(body), sign=False
+    )
+
+
+def test_signed_aws_chunked_upload(grenier: GrenierServer, bucket: str) -> None:
+    data = os.urandom(200_000)
+    resp = _signed_chunked_put(grenier, key_path(bucket, "signed-chunks"), data, chunk=65536)
+    assert resp.status == 200, resp.body
+    assert resp.header("ETag") == etag_of(data)
+    got = grenier.client().get_object(Bucket=bucket, Key="signed-chunks")
+    assert got["Body"].read() == data
+    assert "aws-chunked" not in got.get("ContentEncoding", "")
+
+
+def test_signed_aws_chunked_tampered_chunk(grenier: GrenierServer, bucket: str) -> None:
+    data = os.urandom(100_000)
+    resp = _signed_chunked_put(grenier, key_path(bucket, "tampered"), data, 65536, tamper=True)
+    assert resp.status == 403
+    assert resp.error_code() == "SignatureDoesNotMatch"
+    assert raw_request(grenier, "HEAD", key_path(bucket, "tampered")).status == 404
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_incomplete_body_leaves_nothing(grenier: GrenierServer, bucket: str) -> None:
+    parts = urlsplit(grenier.endpoint)
+    path = key_path(bucket, "incomplete")
+    headers = sign_headers(
+        grenier,
+        "PUT",
+        f"{grenier.endpoint}{path}",
+        {"Host": parts.netloc, "Content-Length": "100000"},
+        None,
+        unsigned_payload=True,
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock.sendall(head.encode() + b"\r\n" + b"x" * 50_000)
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(10)
+        try:
+            while sock.recv(65536):
+                pass
+        except OSError:
+            pass
+    assert raw_request(grenier, "HEAD", path).status == 404
+    # The server is still healthy.
+    assert raw_request(grenier, "PUT", path, body=b"ok").status == 200
+
+
+def test_invalid_continuation_token(s3: Any, bucket: str) -> None:
+    with expect_error("InvalidArgument", 400):
+        s3.list_objects_v2(Bucket=bucket, ContinuationToken="!!not-a-token!!")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"not xml", b"<Delete><Object><Key>a</Key></Object>", b"<Wrong/>"],
+    ids=["empty", "text", "truncated", "wrong-root"],
+)
+def test_delete_objects_malformed_xml(grenier: GrenierServer, bucket: str, body: bytes) -> None:
+    resp = raw_request(
+        grenier,
+        "POST",
+        key_path(bucket),
+        query="delete",
+        headers={"Content-MD5": content_md5(body)},
+        body=body,
+    )
+    assert resp.status == 400
+    assert resp.error_code() in {"MalformedXML", "MissingRequestBodyError"}
