@@ -7,6 +7,7 @@ authentication (SigV4/SigV2) → authorization (per-operation action) → handle
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -74,7 +75,28 @@ class S3Service:
         if req.auth.access_key != self.settings.root_access_key:
             raise S3Error("AccessDenied")
 
+    inflight: int = 0
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait until no request is being handled (graceful shutdown)."""
+        if self.inflight:
+            self.idle.clear()
+            try:
+                await asyncio.wait_for(self.idle.wait(), timeout)
+            except TimeoutError:
+                log.warning("%d requests still in flight after %.0fs", self.inflight, timeout)
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.inflight += 1
+        try:
+            return await self._handle(request)
+        finally:
+            self.inflight -= 1
+            if not self.inflight:
+                self.idle.set()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
         request_id = uuid.uuid4().hex[:16].upper()
         request["request_id"] = request_id

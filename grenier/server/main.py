@@ -81,6 +81,8 @@ async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) 
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("draining in-flight requests")
+    await site.stop()  # stop accepting; connections in progress go on
+    await service.drain(timeout=30)
     await runner.cleanup()
     service.engine.close(clean=False)
 
@@ -101,12 +103,13 @@ def bind(cfg: ServerConfig) -> socket.socket:
 
 
 def run_worker(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
-    try:
-        import uvloop
+    if os.environ.get("GRENIER_EVENT_LOOP", "uvloop") == "uvloop":
+        try:
+            import uvloop
 
-        uvloop.install()
-    except ImportError:
-        pass
+            uvloop.install()
+        except ImportError:
+            pass
     asyncio.run(serve(cfg, creds, sock))
 
 
