@@ -31,6 +31,20 @@ class Params:
             raise IamError("MissingParameter", f"The request must contain the parameter {name}")
         return value
 
+    def members(self, name: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+        """A query-protocol list: ``Name.member.N.Field`` (or ``Name.member.N``)."""
+        out: list[dict[str, str]] = []
+        index = 1
+        while True:
+            base = f"{name}.member.{index}"
+            item = {f: self.raw[f"{base}.{f}"] for f in fields if f"{base}.{f}" in self.raw}
+            if base in self.raw:
+                item["member"] = self.raw[base]
+            if not item:
+                return out
+            out.append(item)
+            index += 1
+
     def flag(self, name: str) -> bool:
         return (self.raw.get(name) or "").lower() == "true"
 

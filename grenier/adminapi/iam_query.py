@@ -49,6 +49,8 @@ HANDLERS: dict[str, Handler] = {
     "ListAccessKeys": u.list_access_keys,
     "UpdateAccessKey": u.update_access_key,
     "DeleteAccessKey": u.delete_access_key,
+    "TagUser": u.tag_user,
+    "UntagUser": u.untag_user,
     "PutUserPolicy": u.put_user_policy,
     "GetUserPolicy": u.get_user_policy,
     "DeleteUserPolicy": u.delete_user_policy,
@@ -80,6 +82,8 @@ _ADMIN_EQUIVALENT: dict[str, str] = {
     "DeleteUser": "admin:DeleteUser",
     "ListUsers": "admin:ListUsers",
     "GetUser": "admin:GetUser",
+    "TagUser": "admin:EnableUser",
+    "UntagUser": "admin:EnableUser",
     "CreateGroup": "admin:AddUserToGroup",
     "AddUserToGroup": "admin:AddUserToGroup",
     "RemoveUserFromGroup": "admin:RemoveUserFromGroup",
@@ -108,9 +112,17 @@ _KEY_ACTIONS = {"CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteA
 
 
 def handle_iam(
-    params: Mapping[str, str], store: IamStore, caller: Principal, request_id: str
+    params: Mapping[str, str],
+    store: IamStore,
+    caller: Principal,
+    request_id: str,
+    *,
+    reserved_keys: frozenset[str] = frozenset(),
 ) -> tuple[int, bytes]:
-    """Run one IAM Query API request; return (HTTP status, XML body)."""
+    """Run one IAM Query API request; return (HTTP status, XML body).
+
+    ``reserved_keys`` are access keys no user may choose (the root key).
+    """
     action = params.get("Action", "")
     handler = HANDLERS.get(action)
     if handler is None:
@@ -118,6 +130,8 @@ def handle_iam(
     if not _authorised(action, store, caller):
         message = f"User: {_caller_arn(caller)} is not authorized to perform: iam:{action}"
         return _error("AccessDenied", message, request_id)
+    if action == "CreateAccessKey" and params.get("AccessKeyId") in reserved_keys:
+        return _error("EntityAlreadyExists", "That access key is reserved.", request_id)
     try:
         result = handler(Params(params), store, caller)
     except IamError as exc:

@@ -53,9 +53,38 @@ def delete_user(params: Params, store: IamStore, caller: Principal) -> None:
 
 
 def create_access_key(params: Params, store: IamStore, caller: Principal) -> Element:
+    """Grenier extension: ``AccessKeyId`` and ``SecretAccessKey`` choose the key's values
+    (``grenier admin user add ALIAS USER SECRET`` uses the user name as access key)."""
+    chosen_key, chosen_secret = params.get("AccessKeyId"), params.get("SecretAccessKey")
+    if bool(chosen_key) != bool(chosen_secret):
+        raise IamError("ValidationError", "AccessKeyId and SecretAccessKey go together.")
+    created = store.create_access_key(_target_user(params, caller), chosen_key, chosen_secret)
     result = Element("Result")
-    result.append(x.access_key(store.create_access_key(_target_user(params, caller))))
+    result.append(x.access_key(created))
     return result
+
+
+def tag_user(params: Params, store: IamStore, caller: Principal) -> None:
+    """Only Grenier's reserved tag ``grenier:status`` (``enabled``/``disabled``)."""
+    user = params.need("UserName")
+    tags = params.members("Tags", ("Key", "Value"))
+    for tag in tags:
+        if tag.get("Key") != x.STATUS_TAG or tag.get("Value") not in ("enabled", "disabled"):
+            raise IamError(
+                "InvalidInput",
+                f"Grenier stores no user tags; only {x.STATUS_TAG}=enabled|disabled is accepted.",
+            )
+    for tag in tags:
+        store.set_user_enabled(user, tag["Value"] == "enabled")
+    store.get_user(user)
+
+
+def untag_user(params: Params, store: IamStore, caller: Principal) -> None:
+    user = params.need("UserName")
+    keys = [m.get("member", "") for m in params.members("TagKeys", ())]
+    if x.STATUS_TAG in keys:
+        store.set_user_enabled(user, True)
+    store.get_user(user)
 
 
 def list_access_keys(params: Params, store: IamStore, caller: Principal) -> Element:

@@ -14,6 +14,9 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from grenier.iam.records import AccessKey, Group, ManagedPolicy, PolicyVersion, User
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
+# Grenier's one user tag: whether the user is enabled (read with GetUser/ListUsers,
+# changed with TagUser/UntagUser).
+STATUS_TAG = "grenier:status"
 
 
 def text(parent: Element, tag: str, value: str | int | bool | None) -> Element:
@@ -45,6 +48,10 @@ def user(item: User, tag: str = "User") -> Element:
     text(el, "UserId", item.user_id)
     text(el, "Arn", item.arn)
     text(el, "CreateDate", item.created)
+    tags = SubElement(el, "Tags")
+    tag = SubElement(tags, "member")
+    text(tag, "Key", STATUS_TAG)
+    text(tag, "Value", "enabled" if item.enabled else "disabled")
     return el
 
 

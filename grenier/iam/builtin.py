@@ -1,8 +1,9 @@
 """Built-in identity policies (MinIO's names) and the canned anonymous bucket policies.
 
 Identity policies follow ``minio/pkg`` ``policy/constants.go`` ``DefaultPolicies``, with
-one deliberate difference: ``readonly`` also allows ``s3:ListBucket`` (MinIO ships that
-as ``consolereadonly``), because a read-only key that cannot list is useless to
+one deliberate difference: ``readonly`` also allows ``s3:ListBucket`` and
+``s3:ListAllMyBuckets`` (MinIO ships the first as ``consolereadonly`` and filters
+ListBuckets instead), because a read-only key that cannot list is useless to
 ``grenier ls``, s3fs and xarray.
 
 Canned bucket policies follow ``minio-go`` ``pkg/policy/bucket-policy.go`` (what
@@ -31,7 +32,12 @@ BUILTIN_DOCUMENTS: dict[str, dict[str, Any]] = {
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"],
+                "Action": [
+                    "s3:GetBucketLocation",
+                    "s3:GetObject",
+                    "s3:ListAllMyBuckets",
+                    "s3:ListBucket",
+                ],
                 "Resource": _ALL,
             },
             {"Effect": "Deny", "Action": ["admin:CreateUser"], "Resource": _ALL},

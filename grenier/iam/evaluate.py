@@ -69,19 +69,28 @@ def request_context(
 
 
 def is_allowed(
-    req: AccessRequest, identity_policies: Sequence[Policy], bucket_policy: Policy | None
+    req: AccessRequest,
+    identity_policies: Sequence[Policy],
+    bucket_policy: Policy | None,
+    resource_policies: Sequence[Policy] = (),
 ) -> bool:
-    """True if the request is allowed (see the module docstring for the rules)."""
+    """True if the request is allowed (see the module docstring for the rules).
+
+    ``resource_policies`` are further resource-based policies evaluated like the bucket
+    policy (the grants Grenier derives from canned ACLs).
+    """
     if req.principal.kind == "root":
         return True
     context = request_context(req.principal, req.context)
     applicable: list[tuple[Policy, Statement]] = []
     if req.principal.kind == "user":
         applicable += [(p, s) for p in identity_policies for s in p.statements]
-    if bucket_policy is not None:
+    for resource_policy in (bucket_policy, *resource_policies):
+        if resource_policy is None:
+            continue
         applicable += [
-            (bucket_policy, s)
-            for s in bucket_policy.statements
+            (resource_policy, s)
+            for s in resource_policy.statements
             if _principal_matches(s, req.principal)
         ]
     matched = [s for p, s in applicable if _statement_matches(s, p, req, context)]

@@ -47,6 +47,26 @@ def check_name(kind: str, name: str, max_len: int) -> None:
         )
 
 
+_ACCESS_KEY = re.compile(r"^[\w+=,.@-]{3,128}$", re.ASCII)
+
+
+def check_access_key(value: str) -> None:
+    """A chosen access key: 3..128 of letters, digits and ``+=,.@_-`` (MinIO's minimum)."""
+    if not isinstance(value, str) or not _ACCESS_KEY.match(value):
+        raise IamError(
+            "ValidationError",
+            "AccessKeyId must be 3 to 128 letters, digits or +=,.@_- characters.",
+        )
+
+
+def check_secret(value: str) -> None:
+    """A chosen secret: 8..128 printable ASCII characters, no spaces (MinIO's minimum)."""
+    if not isinstance(value, str) or not 8 <= len(value) <= 128:
+        raise IamError("ValidationError", "SecretAccessKey must be 8 to 128 characters long.")
+    if not all(33 <= ord(ch) < 127 for ch in value):
+        raise IamError("ValidationError", "SecretAccessKey must be printable ASCII, no spaces.")
+
+
 @dataclass(frozen=True)
 class User:
     name: str

@@ -19,11 +19,22 @@ from .arn import user_arn
 from .errors import IamError
 from .evaluate import Principal
 from .policy import Policy
-from .records import AccessKey, User, check_name, new_access_key, new_id, new_secret, now_iso
+from .records import (
+    AccessKey,
+    User,
+    check_access_key,
+    check_name,
+    check_secret,
+    new_access_key,
+    new_id,
+    new_secret,
+    now_iso,
+)
 from .store_groups import GroupsMixin
 from .store_policies import PoliciesMixin
 
 MAX_KEYS_PER_USER = 2  # AWS's quota on access keys per user
+_SHARED: dict[Path, IamStore] = {}
 
 
 class IamStore(GroupsMixin, PoliciesMixin):
@@ -33,6 +44,15 @@ class IamStore(GroupsMixin, PoliciesMixin):
     def open(cls, data_dir: Path) -> IamStore:
         """The store of a data directory: ``DATA_DIR/iam.db``."""
         return cls(Path(data_dir) / "iam.db")
+
+    @classmethod
+    def shared(cls, data_dir: Path) -> IamStore:
+        """One store per data directory and process (S3 authorization and the IAM API
+        share its connection and caches)."""
+        path = Path(data_dir).resolve()
+        if path not in _SHARED:
+            _SHARED[path] = cls.open(path)
+        return _SHARED[path]
 
     # --- request-path look-ups -------------------------------------------------------
 
@@ -119,11 +139,27 @@ class IamStore(GroupsMixin, PoliciesMixin):
 
     # --- access keys -----------------------------------------------------------------
 
-    def create_access_key(self, user: str) -> AccessKey:
-        """A new Active key; the only time its secret is returned."""
-        key = AccessKey(new_access_key(), user, "Active", now_iso(), new_secret())
+    def create_access_key(
+        self, user: str, access_key: str | None = None, secret: str | None = None
+    ) -> AccessKey:
+        """A new Active key; the only time its secret is returned.
+
+        ``access_key``/``secret`` choose them (Grenier extension, for ``mc admin user add``
+        habits: the user name as access key); both are generated when omitted.
+        """
+        if access_key is not None:
+            check_access_key(access_key)
+        if secret is not None:
+            check_secret(secret)
+        key = AccessKey(
+            access_key or new_access_key(), user, "Active", now_iso(), secret or new_secret()
+        )
         with self._write() as db:
             self._require_user(db, user)
+            if db.execute(
+                "SELECT 1 FROM access_keys WHERE access_key = ?", (key.access_key,)
+            ).fetchone():
+                raise IamError("EntityAlreadyExists", f"Access key {key.access_key} is in use.")
             count = db.execute(
                 "SELECT COUNT(*) FROM access_keys WHERE user_name = ?", (user,)
             ).fetchone()[0]

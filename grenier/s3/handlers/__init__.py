@@ -29,6 +29,7 @@ def _load() -> None:
         get,
         listing,
         multipart,
+        policy,
         put,
     )
 

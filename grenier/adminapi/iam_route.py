@@ -1,0 +1,92 @@
+"""The IAM Query API on the S3 endpoint, as a pre-routing hook.
+
+A request is IAM's when it is a SigV4-signed ``POST /`` whose credential scope names the
+``iam`` service (what boto3's ``iam`` client and ``aws iam --endpoint-url`` send). Its
+small form body is read first, because botocore's IAM signer sends no
+``x-amz-content-sha256`` and signs the body's hash; then the signature is verified with
+the same key look-up as S3, and :func:`grenier.adminapi.iam_query.handle_iam` answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from grenier.iam.evaluate import Principal
+from grenier.iam.store import IamStore
+from grenier.s3.auth import RequestView, authenticate
+from grenier.s3.errors import S3Error
+
+from . import iam_xml
+from .iam_query import handle_iam
+
+if TYPE_CHECKING:
+    from grenier.s3.app import S3Service
+    from grenier.server.config import ServerConfig
+
+MAX_BODY = 256 * 1024  # the largest IAM request: a 6 KB policy, URL-encoded, with room
+_SCOPE = "/iam/aws4_request"
+# S3 authentication codes -> IAM's (what botocore's iam client expects).
+_CODES = {"InvalidAccessKeyId": "InvalidClientTokenId", "AccessDenied": "AccessDenied"}
+
+
+def is_iam_request(request: web.Request) -> bool:
+    if request.method != "POST" or request.path != "/":
+        return False
+    return _SCOPE in request.headers.get("authorization", "")
+
+
+class IamRoute:
+    def __init__(self, service: S3Service, store: IamStore) -> None:
+        self.service = service
+        self.store = store
+        self.reserved = frozenset({service.settings.root_access_key})
+
+    async def __call__(self, request: web.Request, request_id: str) -> web.StreamResponse | None:
+        if not is_iam_request(request):
+            return None
+        try:
+            params, caller = await self._authenticate(request)
+        except S3Error as err:
+            code = _CODES.get(err.code, err.code)
+            body = iam_xml.error(code, err.text, request_id)
+            return _xml(err.http_status, body)
+        status, body = await asyncio.to_thread(
+            handle_iam, params, self.store, caller, request_id, reserved_keys=self.reserved
+        )
+        return _xml(status, body)
+
+    async def _authenticate(self, request: web.Request) -> tuple[dict[str, str], Principal]:
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            raise S3Error("MaxMessageLengthExceeded")
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        view = RequestView(request.method, raw_path, raw_query, request.headers)
+        service = self.service
+        ctx = authenticate(view, service.secret_for, region=service.settings.region, body=body)
+        declared = ctx.content_sha256
+        if declared and not hmac.compare_digest(hashlib.sha256(body).hexdigest(), declared):
+            raise S3Error("XAmzContentSHA256Mismatch")
+        if ctx.access_key is None or service.principal_for is None:
+            raise S3Error("AccessDenied")
+        caller = service.principal_for(ctx.access_key)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise S3Error("InvalidArgument", message="The form body is not UTF-8.") from None
+        params = dict(parse_qsl(raw_query, keep_blank_values=True))
+        params.update(parse_qsl(text, keep_blank_values=True))
+        return params, caller
+
+
+def _xml(status: int, body: bytes) -> web.Response:
+    return web.Response(status=status, body=body, content_type="text/xml")
+
+
+def install(service: S3Service, cfg: ServerConfig) -> None:
+    service.pre_routes.append(IamRoute(service, IamStore.shared(cfg.data_dir)))
