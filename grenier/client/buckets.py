@@ -11,7 +11,18 @@ from grenier.client.session import Session
 
 
 def make_bucket(session: Session, bucket: str, *, ignore_existing: bool = False) -> bool:
-    """Create ``bucket``; False when it already existed and ``ignore_existing``."""
+    """Create ``bucket``; False when it already existed and ``ignore_existing``.
+
+    Existence is checked first: AWS us-east-1 (and moto) answer 200 to a CreateBucket
+    of a bucket one already owns, which would hide the mistake.
+    """
+    if bucket_exists(session, bucket):
+        if ignore_existing:
+            return False
+        raise ClientError(
+            f"make bucket {session.name}/{bucket}: bucket already exists",
+            code="BucketAlreadyOwnedByYou",
+        )
     try:
         with errors(f"make bucket {session.name}/{bucket}"):
             session.s3.create_bucket(Bucket=bucket)

@@ -63,10 +63,10 @@ def _boto_config(alias: Alias, workers: int) -> Any:
 
 
 def make_client(alias: Alias, workers: int) -> Any:
-    import boto3
+    import botocore.session
 
-    session = boto3.session.Session()
-    return session.client(
+    session = botocore.session.get_session()
+    return session.create_client(
         "s3",
         endpoint_url=alias.url,
         aws_access_key_id=alias.access_key or None,

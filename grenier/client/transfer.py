@@ -111,6 +111,7 @@ class Engine:
         self.settings = settings or Settings()
         self.reporter: Reporter = reporter or NullReporter()
         self.cancel = threading.Event()
+        self._fatal = threading.Lock()
         self.up = Limiter(self.settings.limit_upload, self.cancel)
         self.down = Limiter(self.settings.limit_download, self.cancel)
         workers = self.settings.workers
@@ -131,7 +132,10 @@ class Engine:
         except Exception as exc:
             err = translate(exc, f"{job.op} {job.source}")
             if err.fatal:
-                self.cancel.set()
+                with self._fatal:  # report the first fatal error only, cancel the rest
+                    if self.cancel.is_set():
+                        return Result(job, cancelled=True)
+                    self.cancel.set()
             return Result(job, error=err)
 
     def run(self, jobs: Iterable[Job], on_result: Callable[[Result], None]) -> bool:
