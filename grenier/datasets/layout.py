@@ -84,7 +84,7 @@ class DatasetLayout:
     @property
     def dims(self) -> dict[str, int]:
         sizes: dict[str, int] = {}
-        for arr in self.arrays.values():
+        for arr in sorted(self.arrays.values(), key=lambda a: -len(a.shape)):
             sizes.update(zip(arr.dims, arr.shape, strict=False))
         return sizes
 

@@ -196,7 +196,8 @@ class GenerationStore(FsspecStore):
 
     async def delete_dir(self, prefix: str) -> None:
         if self.staged:
-            self.pending = {k: v for k, v in self.pending.items() if not k.startswith(prefix)}
+            folder = f"{prefix.rstrip('/')}/" if prefix.strip("/") else ""
+            self.pending = {k: v for k, v in self.pending.items() if not k.startswith(folder)}
         if not self.fresh:  # an overwrite never deletes the generation readers still use
             await super().delete_dir(prefix)
 

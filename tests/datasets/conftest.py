@@ -92,6 +92,16 @@ def cf_dataset(
     pr[1, 2, 2] = np.nan
     ds = xr.Dataset(
         {
+            # "tasmax" before "tas": a prefix of another variable's name must not clash
+            "tasmax": (
+                ("time", "lat", "lon"),
+                tas + np.float32(4),
+                {
+                    "standard_name": "air_temperature",
+                    "cell_methods": "time: maximum",
+                    "units": "K",
+                },
+            ),
             "tas": (
                 ("time", "lat", "lon"),
                 tas,
@@ -130,7 +140,7 @@ def cf_dataset(
             "institution": "Ouranos",
         },
     )
-    for name in ("tas", "pr"):
+    for name in ("tasmax", "tas", "pr"):
         ds[name].encoding.update({"dtype": "float32", "_FillValue": np.float32(1e20)})
     ds.time.encoding.update(
         {"units": "days since 1850-01-01", "calendar": calendar, "dtype": "int64"}
