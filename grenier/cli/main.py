@@ -10,7 +10,9 @@ from __future__ import annotations
 import click
 
 from grenier import __version__
+from grenier.cli.admin import admin
 from grenier.cli.alias import alias
+from grenier.cli.anonymous import anonymous
 from grenier.cli.base import GrenierGroup
 from grenier.cli.bucket import mb, rb
 from grenier.cli.completion import completion
@@ -35,6 +37,8 @@ def cli() -> None:
 
 
 cli.add_command(server)
+cli.add_command(admin)
+cli.add_command(anonymous)
 for command in (
     alias,
     ls,

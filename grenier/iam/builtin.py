@@ -141,22 +141,22 @@ def canned_policy(kind: str, bucket: str, prefix: str = "") -> dict[str, Any]:
 Atom = tuple[str, str, str, str, str]  # effect, principal, action, resource, condition
 
 
-def _listify(value: Any) -> list[Any]:
+def listify(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _atoms(doc: dict[str, Any]) -> set[Atom]:
+def atoms(doc: dict[str, Any]) -> set[Atom]:
     out: set[Atom] = set()
-    for st in _listify(doc.get("Statement", [])):
+    for st in listify(doc.get("Statement", [])):
         if not isinstance(st, dict) or "NotAction" in st or "NotResource" in st:
             out.add(("custom", "", "", "", json.dumps(st, sort_keys=True)))
             continue
         principal = st.get("Principal")
         aws = principal.get("AWS") if isinstance(principal, dict) else principal
         cond = json.dumps(st.get("Condition"), sort_keys=True)
-        for who in _listify(aws):
-            for action in _listify(st.get("Action", [])):
-                for resource in _listify(st.get("Resource", [])):
+        for who in listify(aws):
+            for action in listify(st.get("Action", [])):
+                for resource in listify(st.get("Resource", [])):
                     out.add((str(st.get("Effect")), str(who), str(action), str(resource), cond))
     return out
 
@@ -168,12 +168,12 @@ def recognise_canned(policy_doc: dict[str, Any] | None, bucket: str, prefix: str
     kind; one that also grants other prefixes the same way still is, for this prefix, as
     ``mc anonymous get`` reports; anything with other grants or any Deny is ``custom``.
     """
-    atoms = _atoms(policy_doc) if policy_doc else set()
-    if not atoms:
+    have = atoms(policy_doc) if policy_doc else set()
+    if not have:
         return "none"
     for kind in ("public", "download", "upload"):
-        wanted = _atoms(canned_policy(kind, bucket, prefix))
-        if wanted <= atoms and _only_canned(atoms - wanted, bucket):
+        wanted = atoms(canned_policy(kind, bucket, prefix))
+        if wanted <= have and _only_canned(have - wanted, bucket):
             return kind
     return "custom"
 
@@ -187,8 +187,6 @@ def _only_canned(rest: set[Atom], bucket: str) -> bool:
         other = resource.removeprefix(f"{S3_PREFIX}{bucket}/")
         if other != resource and other.endswith("*"):
             for kind in CANNED_KINDS:
-                allowed |= _atoms(canned_policy(kind, bucket, other[:-1]))
-    common = _atoms(canned_policy("upload", bucket, "")) | _atoms(
-        canned_policy("public", bucket, "")
-    )
+                allowed |= atoms(canned_policy(kind, bucket, other[:-1]))
+    common = atoms(canned_policy("upload", bucket, "")) | atoms(canned_policy("public", bucket, ""))
     return rest <= (allowed | common)
