@@ -282,3 +282,31 @@ def txn_update_tags(
     )
     obj.tags = tags
     return obj
+
+
+def txn_update_meta(
+    conn: sqlite3.Connection,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    changes: dict[str, Any],
+    expect_etag: str | None = None,
+) -> ObjectVersion | None:
+    """Set (value not None) or remove (None) metadata entries of one version in place,
+    e.g. its canned ACL. With ``expect_etag``, only if the version still has that ETag
+    (returns None when it does not)."""
+    obj = get(conn, bucket, key, version_id)
+    if obj.delete_marker:
+        raise EngineError("MethodNotAllowed", key=key)
+    if expect_etag is not None and obj.etag != expect_etag:
+        return None
+    for name, value in changes.items():
+        if value is None:
+            obj.meta.pop(name, None)
+        else:
+            obj.meta[name] = value
+    conn.execute(
+        "UPDATE objects SET meta = ? WHERE bucket = ? AND key = ? AND version_id = ?",
+        (dumps(obj.meta), bucket, enc_key(key), obj.version_id),
+    )
+    return obj

@@ -153,6 +153,19 @@ ERRORS: dict[str, tuple[int, str]] = {
         404,
         "The public access block configuration was not found",
     ),
+    # Bucket features (CORS preflight, ownership controls, POST Object).
+    "AccessForbidden": (
+        403,
+        "CORSResponse: This CORS request is not allowed. This is usually because the "
+        "evalution of Origin, request method / Access-Control-Request-Method or "
+        "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    ),
+    "BadRequest": (400, "Insufficient information. Origin request header needed."),
+    "InvalidBucketAclWithObjectOwnership": (
+        400,
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    ),
+    "InvalidPolicyDocument": (400, "Invalid Policy: Invalid JSON."),
 }
 
 

@@ -22,15 +22,23 @@ def handles(*operations: str) -> Callable[[Handler], Handler]:
 
 
 def _load() -> None:
+    # bucket_misc wraps put/copy/multipart/buckets handlers: it imports them itself.
     from grenier.s3.handlers import (  # noqa: F401
+        acl,
+        bucket_misc,
         buckets,
         copy,
+        cors,
         delete,
         get,
+        lifecycle,
         listing,
         multipart,
         policy,
+        post_object,
         put,
+        tagging,
+        versioning,
     )
 
 

@@ -1,4 +1,6 @@
-"""Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, location, versioning."""
+"""Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, location.
+
+Versioning lives in ``versioning.py``."""
 
 from __future__ import annotations
 
@@ -94,26 +96,3 @@ async def get_location(req: S3Request) -> web.StreamResponse:
         xml.HEADER + f'<LocationConstraint xmlns="{xml.NS}">{xml.esc(value)}</LocationConstraint>'
     )
     return xml_response(body.encode())
-
-
-@handles("GetBucketVersioning")
-async def get_versioning(req: S3Request) -> web.StreamResponse:
-    bucket = req.engine.get_bucket(req.require_bucket())
-    return xml_response(xml.doc("VersioningConfiguration", [xml.opt("Status", bucket.versioning)]))
-
-
-@handles("PutBucketVersioning")
-async def put_versioning(req: S3Request) -> web.StreamResponse:
-    root = xml.parse(await req.http.read(), "VersioningConfiguration")
-    status = xml.text(root, "Status")
-    mfa = xml.text(root, "MfaDelete")
-    if status not in ("Enabled", "Suspended") or mfa not in (None, "Disabled"):
-        raise S3Error(
-            "MalformedXML" if status not in ("Enabled", "Suspended") else "NotImplemented"
-        )
-
-    def update(bucket: object) -> None:
-        bucket.versioning = status  # type: ignore[attr-defined]
-
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
-    return empty(200)

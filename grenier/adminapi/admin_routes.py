@@ -1,0 +1,137 @@
+"""Grenier's admin JSON API on the S3 endpoint: bucket quotas and usage.
+
+Requests are SigV4-signed like S3 (``grenier.client.admin_api`` signs them with
+botocore) and only root may call them. Routes, under ``/grenier/admin/v1``:
+
+* ``GET    /quota?bucket=NAME`` → ``{"bucket", "quota", "quotatype", "size", "objects"}``
+* ``PUT    /quota?bucket=NAME`` with ``{"quota": BYTES, "quotatype": "hard"}``
+* ``DELETE /quota?bucket=NAME`` → the quota is cleared
+* ``GET    /usage[?bucket=NAME]`` → ``{"buckets": [{"bucket", "size", "objects",
+  "quota"}], "size", "objects"}``, read from the index (no listing)
+
+Errors are ``{"Code", "Message"}`` with the S3 status of the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from grenier.engine import Bucket, EngineError
+from grenier.s3.auth import RequestView, authenticate
+from grenier.s3.commit import commit
+from grenier.s3.errors import S3Error, from_engine
+
+if TYPE_CHECKING:
+    from grenier.s3.app import S3Service
+
+PREFIX = "/grenier/admin/v1/"
+MAX_BODY = 64 * 1024
+
+
+def _json(status: int, data: Any) -> web.Response:
+    return web.Response(status=status, text=json.dumps(data), content_type="application/json")
+
+
+def _error(err: S3Error) -> web.Response:
+    return _json(err.http_status, {"Code": err.code, "Message": err.text})
+
+
+def _quota_doc(bucket: Bucket) -> dict[str, Any]:
+    return {
+        "bucket": bucket.name,
+        "quota": bucket.quota,
+        "quotatype": "hard" if bucket.quota is not None else "",
+        "size": bucket.size,
+        "objects": bucket.objects,
+    }
+
+
+def _parse_quota(body: bytes) -> int:
+    try:
+        data = json.loads(body or b"{}")
+        quota = int(data["quota"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise S3Error("InvalidArgument", message='expected {"quota": BYTES}') from exc
+    if quota < 0 or data.get("quotatype", "hard") != "hard":
+        raise S3Error("InvalidArgument", message="the quota must be a hard quota of >= 0 bytes")
+    return quota
+
+
+class AdminRoute:
+    def __init__(self, service: S3Service) -> None:
+        self.service = service
+
+    async def __call__(self, request: web.Request, request_id: str) -> web.StreamResponse | None:
+        if not request.path.startswith(PREFIX):
+            return None
+        try:
+            body = await self._authenticate(request)
+            return await self._route(request, body)
+        except S3Error as err:
+            return _error(err)
+        except EngineError as exc:
+            return _error(from_engine(exc))
+
+    async def _authenticate(self, request: web.Request) -> bytes:
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            raise S3Error("MaxMessageLengthExceeded")
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        view = RequestView(request.method, raw_path, raw_query, request.headers)
+        service = self.service
+        ctx = authenticate(view, service.secret_for, region=service.settings.region, body=body)
+        declared = ctx.content_sha256
+        if declared and not hmac.compare_digest(hashlib.sha256(body).hexdigest(), declared):
+            raise S3Error("XAmzContentSHA256Mismatch")
+        if ctx.access_key != service.settings.root_access_key:
+            raise S3Error("AccessDenied")
+        return body
+
+    async def _route(self, request: web.Request, body: bytes) -> web.Response:
+        name = request.path[len(PREFIX) :]
+        query = dict(parse_qsl(request.raw_path.partition("?")[2], keep_blank_values=True))
+        engine = self.service.engine
+        if name == "usage" and request.method == "GET":
+            return _json(200, self._usage(query.get("bucket")))
+        if name != "quota":
+            raise S3Error("NotImplemented", message=f"no admin route {request.method} {name}")
+        bucket = query.get("bucket", "")
+        if not bucket:
+            raise S3Error("InvalidArgument", message="missing bucket parameter")
+        if request.method == "GET":
+            return _json(200, _quota_doc(engine.get_bucket(bucket)))
+        if request.method == "PUT":
+            quota: int | None = _parse_quota(body)
+        elif request.method == "DELETE":
+            quota = None
+        else:
+            raise S3Error("MethodNotAllowed")
+
+        def update(b: Bucket) -> None:
+            b.quota = quota
+
+        updated = await commit(engine, engine.txn_set_bucket(bucket, update))
+        return _json(200, _quota_doc(updated))
+
+    def _usage(self, only: str | None) -> dict[str, Any]:
+        engine = self.service.engine
+        buckets = [engine.get_bucket(only)] if only else engine.list_buckets()
+        rows = [
+            {"bucket": b.name, "size": b.size, "objects": b.objects, "quota": b.quota}
+            for b in buckets
+        ]
+        return {
+            "buckets": rows,
+            "size": sum(r["size"] for r in rows),
+            "objects": sum(r["objects"] for r in rows),
+        }
+
+
+def install(service: S3Service, cfg: Any) -> None:
+    service.pre_routes.append(AdminRoute(service))
