@@ -39,6 +39,14 @@ class S3Request:
             return "/"
         return f"/{self.bucket}/{self.key}" if self.key is not None else f"/{self.bucket}"
 
+    def bucket_state(self) -> Any:
+        """The bucket's engine record, read once per request (NoSuchBucket if absent)."""
+        state = self.extra.get("bucket_state")
+        if state is None:
+            state = self.engine.get_bucket(self.require_bucket())
+            self.extra["bucket_state"] = state
+        return state
+
     def require_bucket(self) -> str:
         assert self.bucket is not None
         return self.bucket

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -11,6 +12,7 @@ MAX_SKEW = timedelta(minutes=15)
 ISO_BASIC = "%Y%m%dT%H%M%SZ"
 
 
+@functools.lru_cache(maxsize=256)
 def parse_amz_date(text: str) -> datetime | None:
     """``20130524T000000Z`` -> aware datetime, or None if malformed."""
     try:
@@ -19,6 +21,7 @@ def parse_amz_date(text: str) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=256)
 def parse_http_date(text: str) -> datetime | None:
     """An RFC 1123 (or ISO basic) date, as found in ``Date`` / ``x-amz-date``."""
     iso = parse_amz_date(text)
@@ -31,6 +34,7 @@ def parse_http_date(text: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=256)
 def iso_basic(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(ISO_BASIC)
 

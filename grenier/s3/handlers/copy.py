@@ -121,7 +121,7 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
         or "x-amz-website-redirect-location" in req.headers
         or "x-amz-server-side-encryption" in req.headers
     )
-    if same and not changes and req.engine.get_bucket(bucket).versioning != "Enabled":
+    if same and not changes and req.bucket_state().versioning != "Enabled":
         raise S3Error("InvalidRequest", message=ILLEGAL_SELF_COPY)
     checksums = dict(src.checksums)
     alg = req.headers.get("x-amz-checksum-algorithm")
@@ -134,7 +134,7 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
     staged = Staged(size=src.size, md5_hex=src.etag, inline=src.inline, checksums=checksums)
     new = NewObject(meta=meta, tags=tags, etag=src.etag, checksums=checksums, parts=list(src.parts))
     cond = write_conditions(req)
-    state = req.engine.get_bucket(bucket)
+    state = req.bucket_state()
 
     def txn(conn: sqlite3.Connection) -> ObjectVersion:
         return engine_objects.txn_put(conn, bucket, key, staged, segments, new, cond)

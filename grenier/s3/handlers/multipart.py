@@ -160,7 +160,7 @@ async def complete_upload(req: S3Request) -> web.StreamResponse:
     bucket, key, uid = req.require_bucket(), req.require_key(), upload_id(req)
     requested = _requested_parts(await req.http.read())
     cond = write_conditions(req)
-    state = req.engine.get_bucket(bucket)
+    state = req.bucket_state()
 
     def txn(conn: sqlite3.Connection) -> tuple[ObjectVersion, Upload, list[Part]]:
         return engine_mp.txn_complete(

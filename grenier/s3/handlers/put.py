@@ -58,7 +58,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     meta = objectmeta.from_headers(req.headers)
     tags = objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
     cond = write_conditions(req)
-    state = req.engine.get_bucket(bucket)
+    state = req.bucket_state()
     staged = await body.receive(req)
     new = NewObject(meta=meta, tags=tags)
 
