@@ -19,14 +19,18 @@ from grenier.cli.completion import completion
 from grenier.cli.cp import cp, mv
 from grenier.cli.du import du, find
 from grenier.cli.health import ping, ready
+from grenier.cli.ilm import ilm
 from grenier.cli.ls import ls, tree
 from grenier.cli.mirror import diff, mirror
 from grenier.cli.output import output_options
 from grenier.cli.pipe import pipe
+from grenier.cli.quota import quota
 from grenier.cli.read import cat, head, stat
 from grenier.cli.rm import rm
 from grenier.cli.server import server
 from grenier.cli.share import share
+from grenier.cli.undo import undo
+from grenier.cli.version import version
 
 
 @click.group(cls=GrenierGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +43,10 @@ def cli() -> None:
 cli.add_command(server)
 cli.add_command(admin)
 cli.add_command(anonymous)
+cli.add_command(version)
+cli.add_command(quota)
+cli.add_command(ilm)
+cli.add_command(undo)
 for command in (
     alias,
     ls,

@@ -1,0 +1,84 @@
+"""Grenier's admin JSON API (quotas, usage), signed with SigV4 by botocore.
+
+The server side is ``grenier.adminapi.admin_routes``: ``/grenier/admin/v1/quota`` and
+``/grenier/admin/v1/usage`` on the S3 endpoint, root keys only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlencode
+
+from grenier.client.config import Alias, get_alias
+from grenier.client.errors import ClientError
+
+PREFIX = "/grenier/admin/v1/"
+TIMEOUT = 30
+
+
+class AdminApi:
+    def __init__(self, alias: Alias | str) -> None:
+        self.alias = get_alias(alias) if isinstance(alias, str) else alias
+        if self.alias.anonymous:
+            raise ClientError(
+                f"{self.alias.name}: admin commands need an alias with keys", code="NoKeys"
+            )
+
+    def call(
+        self, method: str, route: str, query: dict[str, str] | None = None, body: Any = None
+    ) -> dict[str, Any]:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        data = json.dumps(body).encode() if body is not None else b""
+        url = self.alias.url.rstrip("/") + PREFIX + route
+        if query:
+            url += "?" + urlencode(query)
+        request = AWSRequest(method=method, url=url, data=data)
+        request.headers["Content-Type"] = "application/json"
+        request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(data).hexdigest()
+        creds = Credentials(self.alias.access_key, self.alias.secret_key)
+        SigV4Auth(creds, "s3", self.alias.region or "us-east-1").add_auth(request)
+        prepared = urllib.request.Request(
+            url, data=data or None, method=method, headers=dict(request.headers.items())
+        )
+        what = f"{method} {route} on {self.alias.name}"
+        try:
+            with urllib.request.urlopen(prepared, timeout=TIMEOUT) as resp:
+                return dict(json.loads(resp.read() or b"{}"))
+        except urllib.error.HTTPError as exc:
+            raise _http_error(exc, what) from None
+        except OSError as exc:
+            raise ClientError(f"{what}: cannot reach {self.alias.url}", code="Unreachable") from exc
+
+    def get_quota(self, bucket: str) -> dict[str, Any]:
+        return self.call("GET", "quota", {"bucket": bucket})
+
+    def set_quota(self, bucket: str, size: int) -> dict[str, Any]:
+        return self.call("PUT", "quota", {"bucket": bucket}, {"quota": size, "quotatype": "hard"})
+
+    def clear_quota(self, bucket: str) -> dict[str, Any]:
+        return self.call("DELETE", "quota", {"bucket": bucket})
+
+    def usage(self, bucket: str | None = None) -> dict[str, Any]:
+        return self.call("GET", "usage", {"bucket": bucket} if bucket else None)
+
+
+def _http_error(exc: urllib.error.HTTPError, what: str) -> ClientError:
+    try:
+        doc = json.loads(exc.read() or b"{}")
+    except ValueError:
+        doc = {}
+    code = str(doc.get("Code") or f"HTTP{exc.code}")
+    if code == "NoSuchBucket":
+        return ClientError(f"{what}: no such bucket", code=code)
+    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return ClientError(f"{what}: access denied (admin API needs root keys)", code=code)
+    if exc.code == 404 and not doc:
+        return ClientError(f"{what}: this server has no Grenier admin API", code="NotSupported")
+    return ClientError(f"{what}: {code}: {doc.get('Message', '')}".rstrip(": "), code=code)
