@@ -9,7 +9,6 @@ the marker has already been returned on an earlier page and is skipped the same 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +18,16 @@ from grenier.engine.rows import dec_key, enc_key
 
 BATCH = 1000
 SKIP = b"\xff"  # never occurs in UTF-8: prefix + SKIP sorts after every key under prefix
+
+
+ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
+
+
+def algorithms(checksums_json: str) -> list[str]:
+    """The algorithm names of a stored checksums object, without a JSON parse."""
+    if checksums_json == "{}":
+        return []
+    return [alg for alg in ALGORITHMS if f'"{alg}"' in checksums_json]
 
 
 def _upper(prefix: bytes) -> bytes | None:
@@ -86,7 +95,7 @@ def list_current(
                     etag=row[2],
                     last_modified=row[3],
                     owner=owner,
-                    checksum_algorithms=sorted(json.loads(row[4])),
+                    checksum_algorithms=algorithms(row[4]),
                 )
             )
             last = key
@@ -147,7 +156,7 @@ def list_versions(
                 is_latest=bool(row[6]),
                 delete_marker=bool(row[7]),
                 owner=owner,
-                checksum_algorithms=sorted(json.loads(row[4])),
+                checksum_algorithms=algorithms(row[4]),
             )
         )
         last = (key, row[5])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,9 +70,15 @@ def http_date(ts: float) -> str:
     return email.utils.formatdate(ts, usegmt=True)
 
 
+@functools.lru_cache(maxsize=4096)
+def _iso_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+
 def iso8601(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """``2026-11-25T13:52:59.123Z`` (listings format thousands of these per page)."""
+    second = int(ts)
+    return f"{_iso_second(second)}.{int((ts - second) * 1000):03d}Z"
 
 
 def parse_http_date(value: str | None) -> float | None:

@@ -19,7 +19,10 @@ MAX_BODY = 2 * 1024 * 1024
 
 
 def esc(value: object) -> str:
-    return escape(str(value), {'"': "&quot;"})
+    text = str(value)
+    if "&" not in text and "<" not in text and ">" not in text and '"' not in text:
+        return text
+    return escape(text, {'"': "&quot;"})
 
 
 def el(name: str, value: object) -> str:
