@@ -92,7 +92,7 @@ def put(
             ds,
             target,
             mode=mode,  # type: ignore[arg-type]
-            chunks=parse_chunks(chunks) or None,
+            chunks=dict(parse_chunks(chunks)) or None,  # type: ignore[arg-type]
             append_dim=append_dim,
             zarr_format=int(zarr_format),  # type: ignore[arg-type]
             progress=sys.stderr.isatty() if progress is None else progress,

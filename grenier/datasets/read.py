@@ -10,7 +10,7 @@ from zarr.abc.store import Store
 
 from grenier.datasets.fs import filesystem
 from grenier.datasets.paths import DatasetPath
-from grenier.datasets.store import GENERATION_ATTR, GenerationStore
+from grenier.datasets.store import GENERATION_ATTR, GenerationStore, quiet_consolidated
 
 Cache = Literal["memory", "disk"] | None
 DEFAULT_CACHE_BYTES = 256 * 2**20
@@ -82,8 +82,9 @@ def open_dataset(
         max_bytes=cache_size,
         directory=cache_dir,
     )
-    ds = xr.open_zarr(
-        store, chunks=chunks if chunks is not None else {}, consolidated=consolidated, **kwargs
-    )
+    with quiet_consolidated():
+        ds = xr.open_zarr(
+            store, chunks=chunks if chunks is not None else {}, consolidated=consolidated, **kwargs
+        )
     ds.attrs.pop(GENERATION_ATTR, None)
     return ds

@@ -17,8 +17,11 @@ Chunks are read with one GET each (no HEAD to size them first).
 from __future__ import annotations
 
 import asyncio
+import builtins
+import contextlib
 import json
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from zarr.abc.store import ByteRequest
@@ -37,6 +40,15 @@ COMMIT_CONCURRENCY = 32
 
 class DatasetChangedError(RuntimeError):
     """The dataset was overwritten after this reader opened it; reopen it."""
+
+
+@contextlib.contextmanager
+def quiet_consolidated() -> Iterator[None]:
+    """Silence zarr's notice that v3 consolidated metadata is not in the spec yet (we rely on it:
+    zarr-python and xarray read it, other readers fall back to the arrays' own metadata)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+        yield
 
 
 def is_metadata_key(key: str) -> bool:
@@ -209,7 +221,7 @@ class GenerationStore(FsspecStore):
 
     # -- listing (the staged hierarchy overlays, or for a fresh write replaces, the stored one) --
 
-    def _pending_children(self, prefix: str) -> set[str]:
+    def _pending_children(self, prefix: str) -> builtins.set[str]:
         start = f"{prefix.rstrip('/')}/" if prefix.strip("/") else ""
         return {k[len(start) :].split("/", 1)[0] for k in self.pending if k.startswith(start)}
 
@@ -239,7 +251,7 @@ class GenerationStore(FsspecStore):
 
     # -- commit -----------------------------------------------------------------------------
 
-    async def commit_async(self) -> list[str]:
+    async def commit_async(self) -> builtins.list[str]:
         """Write the held metadata, arrays first and the root last; return the keys written."""
         pending, self.pending = self.pending, {}
         self.staged = False
@@ -261,5 +273,5 @@ class GenerationStore(FsspecStore):
         self.fresh = False
         return nested + roots
 
-    def commit(self) -> list[str]:
+    def commit(self) -> builtins.list[str]:
         return sync(self.commit_async())

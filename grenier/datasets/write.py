@@ -24,7 +24,7 @@ from grenier.datasets.fs import filesystem
 from grenier.datasets.gc import collect_garbage, remove_keys
 from grenier.datasets.layout import DatasetLayout, read_layout
 from grenier.datasets.paths import DatasetPath
-from grenier.datasets.store import GENERATION_ATTR, GenerationStore
+from grenier.datasets.store import GENERATION_ATTR, GenerationStore, quiet_consolidated
 
 Mode = Literal["create", "overwrite", "append", "region"]
 MODES: tuple[str, ...] = ("create", "overwrite", "append", "region")
@@ -195,7 +195,7 @@ def write_dataset(
         check=False,
         label=str(path),
     )
-    with zarr.config.set({"async.concurrency": THREADS * 4}):
+    with zarr.config.set({"async.concurrency": THREADS * 4}), quiet_consolidated():
         delayed = ds.to_zarr(
             store,
             zarr_format=zarr_format,
