@@ -51,6 +51,8 @@ class S3Service:
     secret_lookup: SecretFor | None = None
     authorizer: Callable[[S3Request], None] | None = None
     principal_for: Callable[[str | None], Any] | None = None
+    # ListBuckets shows a non-root principal only the buckets this allows: (req, bucket).
+    bucket_filter: Callable[[S3Request, str], bool] | None = None
     # Per-item check inside multi-object operations (DeleteObjects): (req, op, key, version).
     item_authorizer: Callable[[S3Request, str, str, str | None], None] | None = None
     # Hooks run before routing (health-like endpoints, IAM/admin APIs, CORS preflight);

@@ -25,6 +25,7 @@ def _load() -> None:
     # bucket_misc wraps put/copy/multipart/buckets handlers: it imports them itself.
     from grenier.s3.handlers import (  # noqa: F401
         acl,
+        attributes,
         bucket_misc,
         buckets,
         copy,

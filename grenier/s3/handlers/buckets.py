@@ -25,20 +25,32 @@ def owner_xml(name: str = "root") -> str:
 @handles("ListBuckets")
 async def list_buckets(req: S3Request) -> web.StreamResponse:
     prefix = req.query.get("prefix", "")
-    buckets = [b for b in req.engine.list_buckets() if b.name.startswith(prefix)]
+    raw_max = req.query.get("max-buckets", "10000")
+    if not raw_max.isdigit() or not 1 <= int(raw_max) <= 10000:
+        raise S3Error(
+            "InvalidArgument",
+            message="Invalid max-buckets value",
+            extra={"ArgumentName": "max-buckets", "ArgumentValue": raw_max},
+        )
+    limit = int(raw_max)
+    after = req.query.get("continuation-token", "")
+    buckets = [b for b in req.engine.list_buckets() if b.name.startswith(prefix) and b.name > after]
+    if req.service.bucket_filter is not None:
+        buckets = [b for b in buckets if req.service.bucket_filter(req, b.name)]
+    page, more = buckets[:limit], len(buckets) > limit
+    region = req.service.settings.region
     items = "".join(
         "<Bucket>"
         + xml.el("Name", b.name)
         + xml.el("CreationDate", iso8601(b.created))
-        + xml.el("BucketRegion", req.service.settings.region)
+        + xml.el("BucketRegion", region)
         + "</Bucket>"
-        for b in buckets
+        for b in page
     )
-    body = xml.doc(
-        "ListAllMyBucketsResult",
-        [owner_xml(), f"<Buckets>{items}</Buckets>", xml.opt("Prefix", prefix or None)],
-    )
-    return xml_response(body)
+    parts = [owner_xml(), f"<Buckets>{items}</Buckets>", xml.opt("Prefix", prefix or None)]
+    if more:
+        parts.append(xml.el("ContinuationToken", page[-1].name))
+    return xml_response(xml.doc("ListAllMyBucketsResult", parts))
 
 
 def _location_constraint(req: S3Request, body: bytes) -> None:
