@@ -64,7 +64,7 @@ def _parts(req: S3Request, sizes: list[int]) -> str:
     )
     return (
         "<ObjectParts>"
-        + xml.el("TotalPartsCount", len(sizes))
+        + xml.el("PartsCount", len(sizes))
         + xml.el("PartNumberMarker", marker)
         + xml.el("NextPartNumberMarker", chosen[-1][0] if chosen else marker)
         + xml.el("MaxParts", limit)
