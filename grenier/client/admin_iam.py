@@ -33,7 +33,12 @@ def iam_client(alias: Alias) -> Any:
         aws_access_key_id=alias.access_key,
         aws_secret_access_key=alias.secret_key,
         region_name=alias.region or "us-east-1",
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5),
+        # No client-side validation: chosen access keys may be shorter than AWS's 16.
+        config=Config(
+            retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=5,
+            parameter_validation=False,
+        ),
     )
     return client
 

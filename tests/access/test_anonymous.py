@@ -87,8 +87,14 @@ def test_anonymous_set_download_then_none(
 def test_upload_and_prefixes(grenier: GrenierServer, public_bucket: str, tmp_path: Path) -> None:
     url = f"{grenier.endpoint}/{public_bucket}"
     target = f"t/{public_bucket}"
-    assert grenier_cli(grenier, tmp_path, "anonymous", "set", "upload", f"{target}/in/").returncode == 0
-    assert grenier_cli(grenier, tmp_path, "anonymous", "set", "download", f"{target}/data/").returncode == 0
+    assert (
+        grenier_cli(grenier, tmp_path, "anonymous", "set", "upload", f"{target}/in/").returncode
+        == 0
+    )
+    assert (
+        grenier_cli(grenier, tmp_path, "anonymous", "set", "download", f"{target}/data/").returncode
+        == 0
+    )
     assert http("PUT", f"{url}/in/x", b"x") == 200
     assert http("GET", f"{url}/in/x") == 403  # upload only
     assert http("PUT", f"{url}/data/x", b"x") == 403
@@ -98,7 +104,9 @@ def test_upload_and_prefixes(grenier: GrenierServer, public_bucket: str, tmp_pat
     listed = grenier_cli(grenier, tmp_path, "--json", "anonymous", "list", target)
     rows = {r["resource"]: r["permission"] for r in map(json.loads, listed.stdout.splitlines())}
     assert rows == {f"{public_bucket}/data/*": "download", f"{public_bucket}/in/*": "upload"}
-    assert grenier_cli(grenier, tmp_path, "anonymous", "set", "none", f"{target}/in/").returncode == 0
+    assert (
+        grenier_cli(grenier, tmp_path, "anonymous", "set", "none", f"{target}/in/").returncode == 0
+    )
     assert http("PUT", f"{url}/in/z", b"z") == 403
     assert http("GET", f"{url}/data/a.txt") == 200
 
@@ -109,7 +117,9 @@ def test_set_json_and_errors(grenier: GrenierServer, public_bucket: str, tmp_pat
     policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{arn}/data/*"}
     ]}))  # fmt: skip
-    done = grenier_cli(grenier, tmp_path, "anonymous", "set-json", str(policy), f"t/{public_bucket}")
+    done = grenier_cli(
+        grenier, tmp_path, "anonymous", "set-json", str(policy), f"t/{public_bucket}"
+    )
     assert done.returncode == 0, done.stderr
     assert http("GET", f"{grenier.endpoint}/{public_bucket}/data/a.txt") == 200
     got = grenier_cli(grenier, tmp_path, "anonymous", "get", f"t/{public_bucket}")
@@ -138,9 +148,7 @@ def test_bucket_acl_grants(grenier: GrenierServer, root_s3: Any, make_user: Any)
     assert http("GET", f"{url}/k") == 403
 
     private = uid("acl")
-    root_s3.create_bucket(
-        Bucket=private, ACL="authenticated-read", ObjectOwnership="ObjectWriter"
-    )
+    root_s3.create_bucket(Bucket=private, ACL="authenticated-read", ObjectOwnership="ObjectWriter")
     root_s3.put_object(Bucket=private, Key="k", Body=b"v")
     assert http("GET", f"{grenier.endpoint}/{private}/k") == 403
     nobody = make_user()  # a user with no policy at all
@@ -178,7 +186,9 @@ def test_seed_anonymous_xarray_read(grenier: GrenierServer, make_user: Any, fres
         client_kwargs={"endpoint_url": grenier.endpoint},
     )
     ds = xr.Dataset({"tas": (("time", "x"), np.arange(24.0).reshape(6, 4))})
-    ds.chunk({"time": 3}).to_zarr(s3fs.S3Map(f"{fresh_bucket}/ds.zarr", s3=fs, check=False), mode="w")
+    ds.chunk({"time": 3}).to_zarr(
+        s3fs.S3Map(f"{fresh_bucket}/ds.zarr", s3=fs, check=False), mode="w"
+    )
 
     def read_anonymously() -> xr.Dataset:
         anon = s3fs.S3FileSystem(anon=True, client_kwargs={"endpoint_url": grenier.endpoint})

@@ -184,7 +184,11 @@ def home_policy(bucket: str, prefix: str) -> dict[str, Any]:
                 "Resource": [f"{arn}/{prefix}*"],
             },
             {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload"], "Resource": [f"{arn}/*"]},
-            {"Effect": "Deny", "Action": ["s3:AbortMultipartUpload"], "NotResource": [f"{arn}/{prefix}*"]},
+            {
+                "Effect": "Deny",
+                "Action": ["s3:AbortMultipartUpload"],
+                "NotResource": [f"{arn}/{prefix}*"],
+            },
         ],
     }
 
