@@ -18,7 +18,7 @@ import pytest
 import s3fs
 import xarray as xr
 
-from tests.access.conftest import READWRITE, outcome, s3_client, uid
+from tests.access.conftest import READWRITE, outcome, uid
 from tests.servers import GrenierServer
 
 
