@@ -26,6 +26,7 @@ def _load() -> None:
     from grenier.s3.handlers import (  # noqa: F401
         acl,
         attributes,
+        bucket_defaults,
         bucket_misc,
         buckets,
         copy,
