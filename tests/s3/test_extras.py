@@ -55,3 +55,21 @@ def test_list_buckets_pagination(grenier: GrenierServer) -> None:
     )
     assert [b["Name"] for b in rest["Buckets"]] == names[2:]
     assert "ContinuationToken" not in rest
+
+
+def test_unconfigured_bucket_subresources(grenier: GrenierServer, bucket: str) -> None:
+    s3 = grenier.client()
+    with expect_error("ServerSideEncryptionConfigurationNotFoundError", 404):
+        s3.get_bucket_encryption(Bucket=bucket)
+    with expect_error("ObjectLockConfigurationNotFoundError", 404):
+        s3.get_object_lock_configuration(Bucket=bucket)
+    with expect_error("NoSuchWebsiteConfiguration", 404):
+        s3.get_bucket_website(Bucket=bucket)
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    with expect_error("NotImplemented", 501):
+        s3.put_bucket_website(
+            Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
+        )
+    with expect_error("NoSuchBucket", 404):
+        s3.get_bucket_encryption(Bucket=bucket + "-missing")
