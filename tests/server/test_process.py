@@ -154,3 +154,27 @@ def test_sigterm_drains_an_in_flight_upload(tmp_path: Path) -> None:
         assert server.client().get_object(Bucket="drain", Key="slow")["Body"].read() == body
     finally:
         server.stop()
+
+
+def test_several_workers_share_one_index(tmp_path: Path) -> None:
+    server = GrenierServer.start(tmp_path / "data", "--workers", "2")
+    try:
+        s3 = server.client()
+        s3.create_bucket(Bucket="workers")
+        bodies = {f"k{i}": os.urandom(1000 + i) for i in range(40)}
+        threads = [
+            threading.Thread(
+                target=s3.put_object, kwargs={"Bucket": "workers", "Key": k, "Body": v}
+            )
+            for k, v in bodies.items()
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        listed = s3.list_objects_v2(Bucket="workers")["Contents"]
+        assert sorted(o["Key"] for o in listed) == sorted(bodies)
+        for key, body in bodies.items():
+            assert s3.get_object(Bucket="workers", Key=key)["Body"].read() == body
+    finally:
+        assert server.stop() == 0
