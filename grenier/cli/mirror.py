@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 
 import click
 
@@ -34,7 +35,7 @@ def _removals(target: Target, entries: list[Entry]) -> Iterator[Job]:
         for e in entries:
             path = child(target, e.key)
             assert isinstance(path, LocalPath)
-            yield Job("remove", str(path), "", 0, lambda p=path.path: os.unlink(p))
+            yield Job("remove", str(path), "", 0, partial(os.unlink, path.path))
         return
     session = connect(target.alias)
     for batch in batches({"Key": str(child(target, e.key)).split("/", 2)[2]} for e in entries):
@@ -43,7 +44,7 @@ def _removals(target: Target, entries: list[Entry]) -> Iterator[Job]:
             f"{target} ({len(batch)} objects)",
             "",
             0,
-            lambda b=batch: delete_batch(session, target.bucket, b),
+            partial(delete_batch, session, target.bucket, batch),
         )
 
 

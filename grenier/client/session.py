@@ -16,7 +16,7 @@ from typing import Any
 from grenier.client.config import Alias, get_alias
 
 DEFAULT_WORKERS = 16
-_cache: dict[tuple[str, int], Session] = {}
+_cache: dict[str, Session] = {}
 _lock = threading.Lock()
 
 
@@ -33,6 +33,7 @@ class Session:
 
     alias: Alias
     s3: Any
+    workers: int = DEFAULT_WORKERS
 
     @property
     def name(self) -> str:
@@ -43,6 +44,13 @@ class Session:
         return self.alias.url == other.alias.url and self.alias.access_key == other.alias.access_key
 
 
+def _max_attempts() -> int:
+    try:
+        return max(1, int(os.environ.get("GRENIER_MAX_ATTEMPTS", "3")))
+    except ValueError:
+        return 3
+
+
 def _boto_config(alias: Alias, workers: int) -> Any:
     import botocore
     from botocore.config import Config
@@ -50,13 +58,14 @@ def _boto_config(alias: Alias, workers: int) -> Any:
     kwargs: dict[str, Any] = {
         "s3": {"addressing_style": "path"},
         "max_pool_connections": max(10, workers * 2),
-        "retries": {"max_attempts": 3, "mode": "standard"},
+        "retries": {"max_attempts": _max_attempts(), "mode": "standard"},
         "connect_timeout": float(os.environ.get("GRENIER_CONNECT_TIMEOUT", "5")),
         "read_timeout": 120,
         "tcp_keepalive": True,
         "request_checksum_calculation": "when_required",
         "response_checksum_validation": "when_required",
         "user_agent_extra": "grenier-cli",
+        "parameter_validation": False,
     }
     kwargs["signature_version"] = botocore.UNSIGNED if alias.anonymous else "s3v4"
     return Config(**kwargs)
@@ -77,12 +86,18 @@ def make_client(alias: Alias, workers: int) -> Any:
 
 
 def connect(alias: Alias | str, workers: int | None = None) -> Session:
-    """The shared :class:`Session` for an alias (created once per process)."""
-    if isinstance(alias, str):
-        alias = get_alias(alias)
-    workers = workers or default_workers()
-    key = (alias.name, workers)
+    """The shared :class:`Session` for an alias (created once per process; recreated only
+    when a command asks for more parallel workers than its connection pool holds)."""
+    workers = max(workers or 0, default_workers())
+    name = alias if isinstance(alias, str) else alias.name
     with _lock:
-        if key not in _cache:
-            _cache[key] = Session(alias=alias, s3=make_client(alias, workers))
-        return _cache[key]
+        cached = _cache.get(name)
+    if cached is not None and cached.workers >= workers:
+        return cached
+    resolved = get_alias(alias) if isinstance(alias, str) else alias
+    with _lock:
+        cached = _cache.get(name)
+        if cached is None or cached.workers < workers:
+            cached = Session(resolved, make_client(resolved, workers), workers)
+            _cache[name] = cached
+        return cached

@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -152,7 +153,7 @@ def put_file(
         def send_all() -> None:
             for number, offset in enumerate(range(0, size, part), start=1):
                 length = min(part, size - offset)
-                mpu.submit(number, lambda o=offset, n=length: os.pread(fd, n, o))
+                mpu.submit(number, partial(os.pread, fd, length, offset))
 
         return _with_abort(mpu, send_all)
     finally:
@@ -191,7 +192,7 @@ def put_stream(
         data, number = first, 1
         while data:
             slots.acquire()
-            fut = mpu.submit(number, lambda d=data: d)
+            fut = mpu.submit(number, partial(bytes, data))
             fut.add_done_callback(lambda _f: slots.release())
             data, number = _read_full(stream, part), number + 1
             engine.check()

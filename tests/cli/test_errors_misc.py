@@ -38,7 +38,7 @@ def test_wrong_keys(cli: Cli, any_s3: S3Endpoint, bkt: str) -> None:
 def test_unreachable_endpoint(offline_cli: Cli) -> None:
     env = {
         "GRENIER_HOST_down": f"http://k:s@127.0.0.1:{free_port()}",
-        "GRENIER_CONNECT_TIMEOUT": "1",
+        "GRENIER_MAX_ATTEMPTS": "1",
     }
     err = _one_line(offline_cli("ls", "down/bucket", env=env))
     assert "cannot reach" in err and "127.0.0.1" in err
