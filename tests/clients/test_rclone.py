@@ -143,3 +143,48 @@ def test_wrong_secret_is_signature_does_not_match(rclone: Rclone, bucket: str) -
     proc = rclone("lsf", f"g:{bucket}", check=False)
     assert proc.returncode != 0
     assert "SignatureDoesNotMatch" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [["--s3-list-version", "1"], ["--s3-list-version", "2", "--s3-list-url-encode", "false"]],
+    ids=["v1-url-encoded", "v2-raw"],
+)
+def test_listing_variants_with_odd_names(
+    rclone: Rclone, s3: Any, bucket: str, tmp_path: Path, listing: list[str]
+) -> None:
+    """ListObjects v1 and raw (no encoding-type=url) listings must round-trip odd keys."""
+    names = ["q?r#s", "tab\tt", "x%2Fy", "amp&eq=", "star*", "\u00e9+%", "a b"]
+    src = tmp_path / "odd"
+    src.mkdir()
+    for name in names:
+        (src / name).write_text(name)
+    rclone("copy", str(src), f"g:{bucket}/o")
+    assert sorted(c["Key"] for c in s3.list_objects_v2(Bucket=bucket)["Contents"]) == sorted(
+        f"o/{n}" for n in names
+    )
+    listed = json.loads(rclone("lsjson", *listing, f"g:{bucket}/o").stdout)
+    # rclone shows control characters as their Unicode pictures (TAB -> U+2409) on output.
+    assert sorted(e["Name"] for e in listed) == sorted(n.replace("\t", "\u2409") for n in names)
+    rclone("check", *listing, str(src), f"g:{bucket}/o")
+
+
+def test_versions_listing_and_cleanup(rclone: Rclone, s3: Any, bucket: str, tmp_path: Path) -> None:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    (tmp_path / "f").write_bytes(b"one")
+    rclone("copyto", str(tmp_path / "f"), f"g:{bucket}/v/f")
+    (tmp_path / "f").write_bytes(b"two!")
+    rclone("copyto", str(tmp_path / "f"), f"g:{bucket}/v/f")
+    versions = rclone("lsf", "--s3-versions", f"g:{bucket}/v").stdout.splitlines()
+    assert len(versions) == 2
+    assert "f" in versions
+    old = next(v for v in versions if v != "f")
+    assert rclone("cat", "--s3-versions", f"g:{bucket}/v/{old}").stdout == "one"
+
+    rclone("delete", f"g:{bucket}/v")  # a delete marker on top: both versions hidden
+    assert rclone("lsf", f"g:{bucket}/v").stdout == ""
+    assert len(rclone("lsf", "--s3-versions", f"g:{bucket}/v").stdout.splitlines()) == 2
+    rclone("backend", "cleanup-hidden", f"g:{bucket}")
+    left = s3.list_object_versions(Bucket=bucket)
+    assert left.get("Versions", []) == []
+    assert left.get("DeleteMarkers", []) == []
