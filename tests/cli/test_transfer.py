@@ -125,3 +125,22 @@ def test_cp_errors_are_one_line(cli: Cli, bkt: str, tmp_path: Path) -> None:
     assert folder.code == 1 and "use -r" in folder.err
     nolocal = cli("cp", str(tmp_path / "absent.txt"), f"t/{bkt}/")
     assert nolocal.code == 1 and "no such file" in nolocal.err and "Traceback" not in nolocal.err
+
+
+def test_cp_between_two_servers_streams(tmp_path: Path, grenier: Any, moto: Any) -> None:
+    """moto → Grenier: not one endpoint, so the body streams through the client."""
+    cli = Cli(
+        home=tmp_path, env={"GRENIER_HOST_a": moto.env_host(), "GRENIER_HOST_b": grenier.env_host()}
+    )
+    src, dst = moto.client(), grenier.client()
+    name = f"cli-x-{os.urandom(4).hex()}"
+    src.create_bucket(Bucket=name)
+    dst.create_bucket(Bucket=name)
+    tree = {f"d/{i}": os.urandom(500 + i) for i in range(5)}
+    for key, body in tree.items():
+        src.put_object(Bucket=name, Key=key, Body=body, Metadata={"origin": "moto"})
+    records = cli.json("cp", "-r", f"a/{name}/d/", f"b/{name}/copied/")
+    assert {r["op"] for r in records[:-1]} == {"copy"} and records[-1]["files"] == 5
+    for key, body in tree.items():
+        got = dst.get_object(Bucket=name, Key=key.replace("d/", "copied/"))
+        assert got["Body"].read() == body and got["Metadata"]["origin"] == "moto"
