@@ -22,12 +22,10 @@ def handles(*operations: str) -> Callable[[Handler], Handler]:
 
 
 def _load() -> None:
-    # bucket_misc wraps put/copy/multipart/buckets handlers: it imports them itself.
     from grenier.s3.handlers import (  # noqa: F401
         acl,
         attributes,
         bucket_defaults,
-        bucket_misc,
         buckets,
         copy,
         cors,

@@ -18,57 +18,31 @@ from aiohttp import web
 from grenier.engine import Bucket
 from grenier.engine import objects as engine_objects
 from grenier.s3 import xml
+from grenier.s3.acls import (  # noqa: F401  (re-exported for the handlers)
+    ALL_USERS,
+    AUTH_USERS,
+    CANNED,
+    DEFAULT_OWNERSHIP,
+    GRANT_HEADERS,
+    GROUPS,
+    LOG_DELIVERY,
+    OWNER_ONLY,
+    OWNERSHIP,
+    XSI,
+    Grant,
+    check_allowed,
+    check_canned,
+    check_ownership,
+    ownership_of,
+)
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.buckets import OWNER_ID
 from grenier.s3.handlers.delete import read_verified
 from grenier.s3.handlers.get import resolve, version_arg
+from grenier.s3.owner import OWNER_ID
 from grenier.s3.responses import empty, xml_response
-
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-GROUPS = "http://acs.amazonaws.com/groups/"
-ALL_USERS = GROUPS + "global/AllUsers"
-AUTH_USERS = GROUPS + "global/AuthenticatedUsers"
-LOG_DELIVERY = GROUPS + "s3/LogDelivery"
-
-Grant = tuple[str, str]  # (group URI, permission) besides the owner's FULL_CONTROL
-CANNED: dict[str, frozenset[Grant]] = {
-    "private": frozenset(),
-    "public-read": frozenset({(ALL_USERS, "READ")}),
-    "public-read-write": frozenset({(ALL_USERS, "READ"), (ALL_USERS, "WRITE")}),
-    "authenticated-read": frozenset({(AUTH_USERS, "READ")}),
-    "bucket-owner-read": frozenset(),
-    "bucket-owner-full-control": frozenset(),
-    "log-delivery-write": frozenset({(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")}),
-}
-OWNER_ONLY = ("private", "bucket-owner-full-control")
-OWNERSHIP = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
-DEFAULT_OWNERSHIP = "BucketOwnerEnforced"
-GRANT_HEADERS = {
-    "x-amz-grant-read": "READ",
-    "x-amz-grant-write": "WRITE",
-    "x-amz-grant-read-acp": "READ_ACP",
-    "x-amz-grant-write-acp": "WRITE_ACP",
-    "x-amz-grant-full-control": "FULL_CONTROL",
-}
-
-
-def ownership_of(bucket: Bucket) -> str:
-    return str(bucket.config.get("ownership", DEFAULT_OWNERSHIP))
-
-
-def check_canned(name: str) -> str:
-    if name not in CANNED:
-        raise S3Error("InvalidArgument", extra={"ArgumentName": "x-amz-acl", "ArgumentValue": name})
-    return name
-
-
-def check_allowed(bucket: Bucket, acl: str) -> None:
-    """Under BucketOwnerEnforced, only owner-only ACLs are accepted."""
-    if ownership_of(bucket) == "BucketOwnerEnforced" and acl not in OWNER_ONLY:
-        raise S3Error("AccessControlListNotSupported")
 
 
 def _canned_for(grants: set[Grant]) -> str:
@@ -218,12 +192,6 @@ async def get_ownership(req: S3Request) -> web.StreamResponse:
     if not value:
         raise S3Error("OwnershipControlsNotFoundError", extra={"BucketName": bucket.name})
     return xml_response(ownership_doc(value))
-
-
-def check_ownership(value: str | None) -> str:
-    if value not in OWNERSHIP:
-        raise S3Error("MalformedXML")
-    return value
 
 
 @handles("PutBucketOwnershipControls")

@@ -8,18 +8,14 @@ from aiohttp import web
 
 from grenier.engine import valid_bucket_name
 from grenier.s3 import xml
+from grenier.s3.acls import OWNER_ONLY, check_canned, check_ownership
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.httputil import iso8601
+from grenier.s3.owner import OWNER_ID, owner_xml  # noqa: F401  (re-exported)
 from grenier.s3.responses import empty, xml_response
-
-OWNER_ID = "02d6176db174dc93cb1b899f7c6078f08654445fe8cf1b6ce98d8855f66bdbf4"
-
-
-def owner_xml(name: str = "root") -> str:
-    return "<Owner>" + xml.el("ID", OWNER_ID) + xml.el("DisplayName", name) + "</Owner>"
 
 
 @handles("ListBuckets")
@@ -68,6 +64,30 @@ def _location_constraint(req: S3Request, body: bytes) -> None:
         )
 
 
+def _initial_config(req: S3Request) -> dict[str, object]:
+    """x-amz-object-ownership and x-amz-acl of a CreateBucket, validated as AWS does."""
+    config: dict[str, object] = {}
+    ownership = req.headers.get("x-amz-object-ownership")
+    if ownership is not None:
+        try:
+            check_ownership(ownership)
+        except S3Error:
+            raise S3Error(
+                "InvalidArgument",
+                message="Invalid x-amz-object-ownership header",
+                extra={"ArgumentName": "x-amz-object-ownership", "ArgumentValue": ownership},
+            ) from None
+        if ownership != "BucketOwnerEnforced":
+            config["ownership"] = ownership
+    acl = req.headers.get("x-amz-acl")
+    if acl is not None:
+        check_canned(acl)
+        if acl not in OWNER_ONLY and ownership in (None, "BucketOwnerEnforced"):
+            raise S3Error("InvalidBucketAclWithObjectOwnership")
+        config["acl"] = acl
+    return config
+
+
 @handles("CreateBucket")
 async def create_bucket(req: S3Request) -> web.StreamResponse:
     name = req.require_bucket()
@@ -75,10 +95,7 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
         raise S3Error("InvalidBucketName", extra={"BucketName": name})
     body = await req.http.read()
     _location_constraint(req, body)
-    config: dict[str, object] = {}
-    acl = req.headers.get("x-amz-acl")
-    if acl:
-        config["acl"] = acl
+    config = _initial_config(req)
     if req.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true":
         raise S3Error("NotImplemented", message="Object Lock is not supported by Grenier.")
     owner = req.auth.access_key or "root"

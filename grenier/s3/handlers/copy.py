@@ -18,7 +18,7 @@ from grenier.engine import NewObject, ObjectVersion, Part, Segment, Staged
 from grenier.engine import multipart as engine_mp
 from grenier.engine import objects as engine_objects
 from grenier.engine.files import new_name, rel_path
-from grenier.s3 import objectmeta, xml
+from grenier.s3 import objectmeta, writechecks, xml
 from grenier.s3.auth import new_checksum
 from grenier.s3.commit import commit_staged
 from grenier.s3.context import S3Request
@@ -109,6 +109,10 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
         meta = dict(src.meta)
         if req.headers.get("x-amz-storage-class"):
             meta["storage-class"] = req.headers["x-amz-storage-class"]
+    meta.pop("acl", None)  # a copy never inherits its source's ACL
+    acl = writechecks.object_acl(req, req.bucket_state())
+    if acl:
+        meta["acl"] = acl
     tags = (
         objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
         if tag_directive == "REPLACE"

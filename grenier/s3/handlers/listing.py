@@ -15,8 +15,8 @@ from grenier.s3 import xml
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.buckets import owner_xml
 from grenier.s3.httputil import iso8601, quote_etag
+from grenier.s3.owner import owner_xml
 
 Encoder = Callable[[str], str]
 

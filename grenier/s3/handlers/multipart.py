@@ -9,16 +9,16 @@ from aiohttp import web
 
 from grenier.engine import ObjectVersion, Part, Upload
 from grenier.engine import multipart as engine_mp
-from grenier.s3 import body, objectmeta, xml
+from grenier.s3 import body, objectmeta, writechecks, xml
 from grenier.s3.auth import ALGORITHMS, combine_crc, composite_checksum, multipart_etag
 from grenier.s3.commit import commit, commit_staged
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.buckets import owner_xml
 from grenier.s3.handlers.listing import max_keys
 from grenier.s3.handlers.put import check_key, checksum_headers, version_headers, write_conditions
 from grenier.s3.httputil import iso8601, quote_etag, unquote_etag
+from grenier.s3.owner import owner_xml
 from grenier.s3.responses import empty, xml_response
 
 CRC_ALGORITHMS = {"CRC32", "CRC32C", "CRC64NVME"}
@@ -74,8 +74,12 @@ def _checksum_choice(req: S3Request) -> tuple[str | None, str | None]:
 async def create_upload(req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     check_key(key)
+    object_meta = objectmeta.from_headers(req.headers)
+    acl = writechecks.object_acl(req, req.bucket_state())
+    if acl:
+        object_meta["acl"] = acl
     meta: dict[str, Any] = {
-        "meta": objectmeta.from_headers(req.headers),
+        "meta": object_meta,
         "tags": objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging")),
     }
     alg, kind = _checksum_choice(req)
@@ -100,6 +104,7 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     number = part_number(req)
     uid = upload_id(req)
     upload = req.engine.get_upload(bucket, key, uid)
+    writechecks.check_quota(req, req.bucket_state())
     staged = await body.receive(req, inline=False, default_algorithm=upload.checksum_algorithm)
 
     def txn(conn: sqlite3.Connection) -> Part:

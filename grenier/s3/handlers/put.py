@@ -8,7 +8,7 @@ from aiohttp import web
 
 from grenier.engine import NewObject, ObjectVersion, Segment, Staged, WriteConditions
 from grenier.engine import objects as engine_objects
-from grenier.s3 import body, objectmeta
+from grenier.s3 import body, objectmeta, writechecks
 from grenier.s3.commit import commit_staged
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
@@ -59,6 +59,10 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     tags = objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
     cond = write_conditions(req)
     state = req.bucket_state()
+    acl = writechecks.object_acl(req, state)
+    writechecks.check_quota(req, state)
+    if acl:
+        meta["acl"] = acl
     staged = await body.receive(req)
     new = NewObject(meta=meta, tags=tags)
 
