@@ -4,12 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-$PY -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
 $PY -m pip install --quiet -e '.[test]'
 # The AWS CLI pins its own botocore: it gets a venv of its own so it never fights boto3/s3fs.
 if [ ! -x .venv-awscli/bin/aws ]; then
   $PY -m venv .venv-awscli
   .venv-awscli/bin/pip install --quiet awscli
+fi
+# GDAL's command-line tools (a real /vsis3/ client) come from Debian.
+if ! command -v gdalinfo >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin) >/dev/null
+  else
+    echo "gdal-bin is required (apt-get install gdal-bin)" >&2
+    exit 1
+  fi
 fi
 export GRENIER_AWS_CLI="$PWD/.venv-awscli/bin/aws"
 $PY -m ruff check grenier tests benchmarks
