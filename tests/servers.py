@@ -81,7 +81,9 @@ class GrenierServer(S3Endpoint):
     log_path: Path | None = None
 
     @classmethod
-    def start(cls, data_dir: Path, *extra_args: str, env: dict[str, str] | None = None) -> GrenierServer:
+    def start(
+        cls, data_dir: Path, *extra_args: str, env: dict[str, str] | None = None
+    ) -> GrenierServer:
         server = cls(
             name="grenier",
             endpoint="",
@@ -107,8 +109,16 @@ class GrenierServer(S3Endpoint):
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grenier", "server", str(self.data_dir),
-             "--address", f"127.0.0.1:{self.port}", *self.extra_args],
+            [
+                sys.executable,
+                "-m",
+                "grenier",
+                "server",
+                str(self.data_dir),
+                "--address",
+                f"127.0.0.1:{self.port}",
+                *self.extra_args,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=full_env,

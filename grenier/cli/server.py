@@ -5,8 +5,13 @@ from __future__ import annotations
 import click
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
+@click.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],
+    }
+)
 @click.pass_context
 def server(ctx: click.Context) -> None:
     """Start the Grenier S3 server: grenier server [DATA_DIR] [--address HOST:PORT]."""
