@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from aiohttp import web
@@ -66,6 +67,10 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
 
 
 async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+    # File writes, fsyncs and large reads run here: threads mostly wait on the disk, so
+    # more of them than cores lets concurrent uploads overlap their fsyncs.
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="grenier-io"))
     service = make_service(cfg, creds)
     app = build_app(service)
     # auto_decompress=False: a Content-Encoding on a PUT describes the object, not the transfer.
@@ -76,7 +81,6 @@ async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) 
     site = web.SockSite(runner, sock, shutdown_timeout=30)
     await site.start()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
