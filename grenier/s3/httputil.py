@@ -66,8 +66,13 @@ def _invalid_range(size: int) -> S3Error:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _http_date(second: int) -> str:
+    return email.utils.formatdate(second, usegmt=True)
+
+
 def http_date(ts: float) -> str:
-    return email.utils.formatdate(ts, usegmt=True)
+    return _http_date(int(ts))
 
 
 @functools.lru_cache(maxsize=4096)
