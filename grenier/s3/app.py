@@ -8,10 +8,10 @@ authentication (SigV4/SigV2) → authorization (per-operation action) → handle
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 import itertools
+import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
