@@ -57,8 +57,8 @@ def parse_args(argv: list[str]) -> ServerConfig:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("GRENIER_WORKERS", "1")),
-        help="worker processes sharing the listening socket (default 1)",
+        default=int(os.environ.get("GRENIER_WORKERS", "0")),
+        help="worker processes sharing the listening socket (default: one per core)",
     )
     parser.add_argument("--log-level", default=os.environ.get("GRENIER_LOG_LEVEL", "info"))
     parser.add_argument(
@@ -78,7 +78,7 @@ def parse_args(argv: list[str]) -> ServerConfig:
         region=args.region,
         domain=args.domain,
         durable=args.durability == "full",
-        workers=max(1, args.workers),
+        workers=args.workers if args.workers > 0 else (os.cpu_count() or 1),
         log_level=args.log_level.upper(),
         lifecycle_interval=args.lifecycle_interval,
     )

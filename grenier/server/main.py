@@ -145,11 +145,23 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+def die_with_parent() -> None:
+    """A worker must not outlive its supervisor (kill -9 included): Linux PDEATHSIG."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
     children: list[int] = []
     for _ in range(cfg.workers):
         pid = os.fork()
         if pid == 0:
+            die_with_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
                 run_worker(cfg, creds, sock)
