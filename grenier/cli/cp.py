@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,11 +18,16 @@ from grenier.client.plan import Item, plan_copy, same_path
 from grenier.client.session import connect
 from grenier.client.transfer import Engine, Job
 
+if TYPE_CHECKING:
+    from grenier.client.aio import Runner
 
-def _plan(sources: tuple[str, ...], target: str, recursive: bool) -> list[Item]:
+
+def _plan(
+    sources: tuple[str, ...], target: str, recursive: bool, version_id: str = ""
+) -> list[Item]:
     srcs = [parse_any(s) for s in sources]
     dest = parse(target)
-    items = list(plan_copy(srcs, dest, recursive=recursive))
+    items = list(plan_copy(srcs, dest, recursive=recursive, version_id=version_id))
     for item in items:
         if same_path(item.source, item.target):
             raise ClientError(f"{item.source}: source and target are the same", code="SamePath")
@@ -39,11 +45,12 @@ def _transfer(
     limit_download: str | None,
     verb: str,
     move: bool = False,
+    version_id: str = "",
 ) -> None:
     out = get_output()
-    opts = Options(attrs=parse_attrs(attr), preserve=preserve)
+    opts = Options(attrs=parse_attrs(attr), preserve=preserve, version_id=version_id)
     settings = make_settings(workers, limit_upload, limit_download)
-    items = _plan(sources, target, recursive)
+    items = _plan(sources, target, recursive, version_id)
 
     def build(engine: Engine) -> list[Job]:
         jobs = [make_job(engine, i.source, i.target, i.size, i.etag, opts) for i in items]
@@ -71,7 +78,17 @@ def _then_remove(job: Job, source: Target) -> Job:
                 connect(source.alias).s3.delete_object(Bucket=source.bucket, Key=source.key)
         return etag
 
-    return Job("move", job.source, job.target, job.size, run)
+    arun = None
+    if job.arun is not None and isinstance(source, LocalPath):
+        lean = job.arun
+
+        async def arun(runner: Runner) -> str | None:
+            etag = await lean(runner)
+            with errors(f"remove {source}"):
+                os.unlink(source.path)
+            return etag
+
+    return Job("move", job.source, job.target, job.size, run, arun)
 
 
 def _common(func: Callable[..., None]) -> Callable[..., None]:
@@ -95,6 +112,9 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
 
 @click.command("cp")
 @_common
+@click.option(
+    "--version-id", "--vid", default="", help="Copy this version of the (remote) source object."
+)
 def cp(
     sources: tuple[str, ...],
     target: str,
@@ -104,11 +124,21 @@ def cp(
     workers: int | None,
     limit_upload: str | None,
     limit_download: str | None,
+    version_id: str,
 ) -> None:
     """Copy files/objects: local→remote, remote→local (atomic), remote→remote
     (server-side on one server). SOURCE/ copies a folder's contents, SOURCE the folder."""
     _transfer(
-        sources, target, recursive, preserve, attr, workers, limit_upload, limit_download, "Copied"
+        sources,
+        target,
+        recursive,
+        preserve,
+        attr,
+        workers,
+        limit_upload,
+        limit_download,
+        "Copied",
+        version_id=version_id,
     )
 
 

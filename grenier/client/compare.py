@@ -20,8 +20,13 @@ class Difference:
     second: Entry | None = None
 
 
+# S3 LastModified is often whole seconds (moto, AWS listings), so a file written and
+# uploaded within one second would look newer than its copy: allow that much skew.
+MODIFY_WINDOW = timedelta(seconds=1)
+
+
 def _newer(a: Entry, b: Entry) -> bool:
-    return bool(a.mtime and b.mtime and a.mtime > b.mtime)
+    return bool(a.mtime and b.mtime and a.mtime - b.mtime >= MODIFY_WINDOW)
 
 
 def compare(

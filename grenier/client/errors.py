@@ -8,6 +8,7 @@ bucket): a batch transfer stops at the first one instead of repeating it per fil
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,7 +39,12 @@ def _s3_error(exc: Exception, what: str) -> ClientError:
     err = response.get("Error", {})
     code = str(err.get("Code", "") or "")
     status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    detail = str(err.get("Message", "") or "").strip().rstrip(".")
+    return s3_error(code, str(err.get("Message", "") or ""), status, what)
+
+
+def s3_error(code: str, message: str, status: int, what: str) -> ClientError:
+    """An S3 error answer (code, message, HTTP status) as a one-line ClientError."""
+    detail = message.strip().rstrip(".")
     if code in ("NoSuchBucket",):
         return ClientError(f"{what}: no such bucket", code=code, fatal=True)
     if code in ("NoSuchKey", "NoSuchVersion") or (status == 404 and code in ("", "404")):
@@ -64,8 +70,9 @@ def translate(exc: BaseException, what: str) -> ClientError:
         return exc
     if isinstance(exc, AliasError):
         return ClientError(str(exc), code="AliasError", fatal=True)
-    from botocore import exceptions as bexc
-
+    bexc = sys.modules.get("botocore.exceptions")  # never imported: not a botocore error
+    if bexc is None:
+        return _other_error(exc, what)
     if isinstance(exc, bexc.ClientError):
         return _s3_error(exc, what)
     if isinstance(exc, bexc.EndpointConnectionError | bexc.ConnectionClosedError):
@@ -79,6 +86,10 @@ def translate(exc: BaseException, what: str) -> ClientError:
         return ClientError(f"{what}: no credentials", code="AccessDenied", fatal=True)
     if isinstance(exc, bexc.BotoCoreError):
         return ClientError(f"{what}: {exc}", code=type(exc).__name__, fatal=True)
+    return _other_error(exc, what)
+
+
+def _other_error(exc: BaseException, what: str) -> ClientError:
     if isinstance(exc, FileNotFoundError):
         return ClientError(f"{what}: no such file or directory", code="NoSuchFile")
     if isinstance(exc, PermissionError):

@@ -11,16 +11,20 @@ from __future__ import annotations
 import mimetypes
 import os
 import shutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grenier.client.download import atomic_file, get_file
 from grenier.client.objects import head, server_copy, stream_copy
 from grenier.client.paths import LocalPath, RemotePath, Target
-from grenier.client.session import connect
+from grenier.client.session import Session, connect
 from grenier.client.transfer import Engine, Job
 from grenier.client.upload import put_file
+
+if TYPE_CHECKING:
+    from grenier.client.aio import Runner
 
 HEADER_ATTRS = {
     "content-type": "ContentType",
@@ -35,6 +39,7 @@ HEADER_ATTRS = {
 class Options:
     attrs: dict[str, str] = field(default_factory=dict)
     preserve: bool = False
+    version_id: str = ""  # of the (remote) source
 
 
 def upload_extra(path: Path, opts: Options) -> dict[str, Any]:
@@ -84,10 +89,50 @@ def _download(
     engine: Engine, src: RemotePath, dst: Path, size: int | None, etag: str, opts: Options
 ) -> str:
     session = connect(src.alias, engine.settings.workers)
-    result = get_file(engine, session, src.bucket, src.key, dst, size, etag)
+    vid = opts.version_id
+    result = get_file(engine, session, src.bucket, src.key, dst, size, etag, vid)
     if opts.preserve:
-        restore_attrs(dst, head(session, src.bucket, src.key).get("Metadata", {}))
+        restore_attrs(dst, head(session, src.bucket, src.key, vid).get("Metadata", {}))
     return result
+
+
+def _lean_upload(
+    engine: Engine, session: Session, path: Path, dst: RemotePath, size: int | None, opts: Options
+) -> Callable[[Runner], Awaitable[str]] | None:
+    """The upload on the lean path, when it applies (small file, no limit, plain headers)."""
+    if size is None or size >= engine.settings.threshold or engine.settings.limit_upload:
+        return None
+    from grenier.client import bulk
+
+    headers = bulk.put_headers(upload_extra(path, opts))
+    if headers is None:
+        return None
+    alias = session.alias
+
+    def arun(runner: Runner) -> Awaitable[str]:
+        return bulk.put_file(engine, runner, alias, path, dst.bucket, dst.key, headers, size)
+
+    return arun
+
+
+def _lean_download(
+    engine: Engine, src: RemotePath, dst: Path, size: int | None, opts: Options
+) -> Callable[[Runner], Awaitable[str]] | None:
+    if size is None or size >= engine.settings.threshold or engine.settings.limit_download:
+        return None
+    from grenier.client import bulk
+
+    alias = connect(src.alias, engine.settings.workers).alias
+
+    async def arun(runner: Runner) -> str:
+        etag, meta = await bulk.get_file(
+            engine, runner, alias, src.bucket, src.key, dst, opts.version_id
+        )
+        if opts.preserve:
+            restore_attrs(dst, meta)
+        return etag
+
+    return arun
 
 
 def _copy_remote(
@@ -95,13 +140,16 @@ def _copy_remote(
 ) -> str:
     s = connect(src.alias, engine.settings.workers)
     d = connect(dst.alias, engine.settings.workers)
+    vid = opts.version_id
     if size is None:
-        info = head(s, src.bucket, src.key)
+        info = head(s, src.bucket, src.key, vid)
         size, etag = int(info["ContentLength"]), str(info.get("ETag", "")).strip('"')
     extra = copy_extra(opts)
     if s.same_server(d):
-        return server_copy(engine, d, src.bucket, src.key, dst.bucket, dst.key, size, etag, extra)
-    return stream_copy(engine, s, src.bucket, src.key, d, dst.bucket, dst.key, size, extra)
+        return server_copy(
+            engine, d, src.bucket, src.key, dst.bucket, dst.key, size, etag, extra, vid
+        )
+    return stream_copy(engine, s, src.bucket, src.key, d, dst.bucket, dst.key, size, extra, vid)
 
 
 def _copy_local(engine: Engine, src: Path, dst: Path) -> str:
@@ -124,6 +172,7 @@ def make_job(
     opts = opts or Options()
     src, dst = source, target
     run: Any
+    arun: Callable[[Runner], Awaitable[str]] | None = None
     if isinstance(src, LocalPath) and isinstance(dst, RemotePath):
         session = connect(dst.alias, engine.settings.workers)
 
@@ -132,12 +181,13 @@ def make_job(
                 engine, session, src.path, dst.bucket, dst.key, upload_extra(src.path, opts)
             )
 
-        kind = "upload"
+        kind, arun = "upload", _lean_upload(engine, session, src.path, dst, size, opts)
     elif isinstance(src, RemotePath) and isinstance(dst, LocalPath):
         kind, run = "download", lambda: _download(engine, src, dst.path, size, etag, opts)
+        arun = _lean_download(engine, src, dst.path, size, opts)
     elif isinstance(src, RemotePath) and isinstance(dst, RemotePath):
         kind, run = "copy", lambda: _copy_remote(engine, src, dst, size, etag, opts)
     else:
         assert isinstance(src, LocalPath) and isinstance(dst, LocalPath)
         kind, run = "copy", lambda: _copy_local(engine, src.path, dst.path)
-    return Job(op or kind, str(src), str(dst), size or 0, run)
+    return Job(op or kind, str(src), str(dst), size or 0, run, arun)

@@ -30,11 +30,17 @@ def exists(session: Session, bucket: str, key: str) -> bool:
         raise
 
 
+def _source(bucket: str, key: str, version_id: str) -> dict[str, str]:
+    source = {"Bucket": bucket, "Key": key}
+    if version_id:
+        source["VersionId"] = version_id
+    return source
+
+
 def _copy_large(
     engine: Engine,
     src: Session,
-    sb: str,
-    sk: str,
+    source: dict[str, str],
     dst: Session,
     db: str,
     dk: str,
@@ -52,7 +58,7 @@ def _copy_large(
                 Key=dk,
                 UploadId=mpu.upload_id,
                 PartNumber=number,
-                CopySource={"Bucket": sb, "Key": sk},
+                CopySource=source,
                 CopySourceRange=f"bytes={start}-{end}",
             )
             etags.append({"PartNumber": number, "ETag": resp["CopyPartResult"]["ETag"]})
@@ -76,15 +82,17 @@ def server_copy(
     size: int,
     src_etag: str,
     extra: dict[str, Any],
+    version_id: str = "",
 ) -> str:
     """Copy inside one server (no bytes through the client)."""
+    source = _source(src_bucket, src_key, version_id)
     if size > MAX_COPY:
-        return _copy_large(engine, session, src_bucket, src_key, session, bucket, key, size, extra)
+        return _copy_large(engine, session, source, session, bucket, key, size, extra)
     directive = {"MetadataDirective": "REPLACE"} if extra else {}
     resp = session.s3.copy_object(
         Bucket=bucket,
         Key=key,
-        CopySource={"Bucket": src_bucket, "Key": src_key},
+        CopySource=source,
         **directive,
         **extra,
     )
@@ -105,9 +113,11 @@ def stream_copy(
     key: str,
     size: int,
     extra: dict[str, Any],
+    version_id: str = "",
 ) -> str:
     """Copy between two servers: the source body streams into the target upload."""
-    resp = src.s3.get_object(Bucket=src_bucket, Key=src_key)
+    more = {"VersionId": version_id} if version_id else {}
+    resp = src.s3.get_object(Bucket=src_bucket, Key=src_key, **more)
     if not extra:
         extra = {"ContentType": resp.get("ContentType") or "application/octet-stream"}
         if resp.get("Metadata"):

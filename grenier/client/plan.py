@@ -34,12 +34,12 @@ def folder_like(target: Target, many: bool) -> bool:
     return many or target.is_dir
 
 
-def _single_remote(src: RemotePath) -> tuple[int, str]:
-    info = head(connect(src.alias), src.bucket, src.key)
+def _single_remote(src: RemotePath, version_id: str = "") -> tuple[int, str]:
+    info = head(connect(src.alias), src.bucket, src.key, version_id)
     return int(info["ContentLength"]), str(info.get("ETag", "")).strip('"')
 
 
-def _one_file(src: Target, target: Target, many: bool) -> Item:
+def _one_file(src: Target, target: Target, many: bool, version_id: str = "") -> Item:
     dest = child(target, base_name(src)) if folder_like(target, many) else target
     if isinstance(src, LocalPath):
         if src.path.is_dir():
@@ -49,7 +49,7 @@ def _one_file(src: Target, target: Target, many: bool) -> Item:
         return Item(src, dest, src.path.stat().st_size)
     if not src.key or src.key.endswith("/"):
         raise ClientError(f"{src}: is a bucket or folder (use -r)", code="IsADirectory")
-    size, etag = _single_remote(src)
+    size, etag = _single_remote(src, version_id)
     return Item(src, dest, size, etag)
 
 
@@ -82,8 +82,16 @@ def _recursive(src: Target, target: Target) -> Iterator[Item]:
         raise ClientError(f"{src}: no such file or directory", code="NoSuchFile")
 
 
-def plan_copy(sources: list[Target], target: Target, *, recursive: bool) -> Iterator[Item]:
-    """Every (source file, target path) pair of a cp/mv, lazily."""
+def plan_copy(
+    sources: list[Target], target: Target, *, recursive: bool, version_id: str = ""
+) -> Iterator[Item]:
+    """Every (source file, target path) pair of a cp/mv, lazily (``version_id``: of the
+    single remote source object, not recursive)."""
+    if version_id and (recursive or len(sources) != 1 or not isinstance(sources[0], RemotePath)):
+        raise ClientError(
+            "--version-id needs exactly one remote source object (and no --recursive)",
+            code="BadVersionId",
+        )
     if isinstance(target, RemotePath) and not target.bucket:
         raise ClientError(f"{target}: the target needs a bucket", code="BadPath")
     many = len(sources) > 1
@@ -93,7 +101,7 @@ def plan_copy(sources: list[Target], target: Target, *, recursive: bool) -> Iter
         if recursive:
             yield from _recursive(src, target)
         else:
-            yield _one_file(src, target, many)
+            yield _one_file(src, target, many, version_id)
 
 
 def same_path(a: Target, b: Target) -> bool:

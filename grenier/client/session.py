@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from grenier.client.config import Alias, get_alias
@@ -27,13 +26,23 @@ def default_workers() -> int:
         return DEFAULT_WORKERS
 
 
-@dataclass
 class Session:
-    """An alias and its (thread-safe) botocore S3 client."""
+    """An alias and its (thread-safe) botocore S3 client, created on first use of ``s3``
+    (so a bulk upload on the lean path never loads botocore)."""
 
-    alias: Alias
-    s3: Any
-    workers: int = DEFAULT_WORKERS
+    def __init__(self, alias: Alias, s3: Any = None, workers: int = DEFAULT_WORKERS) -> None:
+        self.alias = alias
+        self.workers = workers
+        self._s3 = s3
+        self._s3_lock = threading.Lock()
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            with self._s3_lock:
+                if self._s3 is None:
+                    self._s3 = make_client(self.alias, self.workers)
+        return self._s3
 
     @property
     def name(self) -> str:
@@ -44,7 +53,7 @@ class Session:
         return self.alias.url == other.alias.url and self.alias.access_key == other.alias.access_key
 
 
-def _max_attempts() -> int:
+def max_attempts() -> int:
     try:
         return max(1, int(os.environ.get("GRENIER_MAX_ATTEMPTS", "3")))
     except ValueError:
@@ -58,7 +67,7 @@ def _boto_config(alias: Alias, workers: int) -> Any:
     kwargs: dict[str, Any] = {
         "s3": {"addressing_style": "path"},
         "max_pool_connections": max(10, workers * 2),
-        "retries": {"max_attempts": _max_attempts(), "mode": "standard"},
+        "retries": {"max_attempts": max_attempts(), "mode": "standard"},
         "connect_timeout": float(os.environ.get("GRENIER_CONNECT_TIMEOUT", "5")),
         "read_timeout": 120,
         "tcp_keepalive": True,
@@ -98,6 +107,6 @@ def connect(alias: Alias | str, workers: int | None = None) -> Session:
     with _lock:
         cached = _cache.get(name)
         if cached is None or cached.workers < workers:
-            cached = Session(resolved, make_client(resolved, workers), workers)
+            cached = Session(resolved, None, workers)
             _cache[name] = cached
         return cached

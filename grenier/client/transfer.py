@@ -13,13 +13,17 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from queue import SimpleQueue
+from typing import TYPE_CHECKING, Protocol
 
 from grenier.client.errors import Cancelled, ClientError, translate
 from grenier.client.session import default_workers
+
+if TYPE_CHECKING:
+    from grenier.client.aio import Runner
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -42,6 +46,7 @@ class Settings:
     )
     limit_upload: int = 0
     limit_download: int = 0
+    lean: bool = field(default_factory=lambda: os.environ.get("GRENIER_LEAN_PATH", "1") != "0")
 
     def part_size_for(self, size: int) -> int:
         """A part size >= 5 MiB that keeps ``size`` under 10,000 parts."""
@@ -85,11 +90,15 @@ class Limiter:
 
 @dataclass
 class Job:
+    """One operation. ``run`` is the botocore way, on a worker thread; ``arun``, when set,
+    the same operation on the lean async path (:mod:`grenier.client.aio`), preferred."""
+
     op: str
     source: str
     target: str
     size: int
     run: Callable[[], str | None]
+    arun: Callable[[Runner], Awaitable[str | None]] | None = None
 
 
 @dataclass
@@ -117,52 +126,86 @@ class Engine:
         workers = self.settings.workers
         self._files = ThreadPoolExecutor(workers, thread_name_prefix="grenier-file")
         self.parts = ThreadPoolExecutor(workers, thread_name_prefix="grenier-part")
+        self._runner: Runner | None = None
 
     def check(self) -> None:
         if self.cancel.is_set():
             raise Cancelled()
+
+    def _failed(self, job: Job, exc: BaseException) -> Result:
+        if isinstance(exc, Cancelled):
+            return Result(job, cancelled=True)
+        err = translate(exc, f"{job.op} {job.source}")
+        if err.fatal:
+            with self._fatal:  # report the first fatal error only, cancel the rest
+                if self.cancel.is_set():
+                    return Result(job, cancelled=True)
+                self.cancel.set()
+        return Result(job, error=err)
 
     def _run_one(self, job: Job) -> Result:
         if self.cancel.is_set():
             return Result(job, cancelled=True)
         try:
             return Result(job, etag=job.run() or "")
-        except Cancelled:
-            return Result(job, cancelled=True)
         except Exception as exc:
-            err = translate(exc, f"{job.op} {job.source}")
-            if err.fatal:
-                with self._fatal:  # report the first fatal error only, cancel the rest
-                    if self.cancel.is_set():
-                        return Result(job, cancelled=True)
-                    self.cancel.set()
-            return Result(job, error=err)
+            return self._failed(job, exc)
+
+    async def _arun_one(self, job: Job, runner: Runner) -> Result:
+        assert job.arun is not None
+        async with runner.semaphore():
+            if self.cancel.is_set():
+                return Result(job, cancelled=True)
+            try:
+                return Result(job, etag=await job.arun(runner) or "")
+            except Exception as exc:
+                return self._failed(job, exc)
+
+    def runner(self) -> Runner:
+        """The event loop of the lean path (started on first use)."""
+        if self._runner is None:
+            from grenier.client.aio import Runner
+
+            self._runner = Runner(self.settings.workers)
+        return self._runner
+
+    def _launch(self, job: Job) -> Future[Result]:
+        if job.arun is not None and self.settings.lean:
+            runner = self.runner()
+            return runner.submit(self._arun_one(job, runner))
+        return self._files.submit(self._run_one, job)
 
     def run(self, jobs: Iterable[Job], on_result: Callable[[Result], None]) -> bool:
         """Run every job, calling ``on_result`` on this thread; True when all succeeded."""
         ok = True
-        pending: set[Future[Result]] = set()
+        done: SimpleQueue[Future[Result]] = SimpleQueue()
+        in_flight = 0
         limit = self.settings.workers * 4
 
-        def collect(done: set[Future[Result]]) -> None:
-            nonlocal ok
-            for fut in done:
-                result = fut.result()
-                ok = ok and result.ok
-                if not result.cancelled:
-                    on_result(result)
+        def collect() -> None:
+            nonlocal ok, in_flight
+            fut = done.get()
+            in_flight -= 1
+            result = (
+                fut.result()
+                if not fut.cancelled()
+                else Result(Job("", "", "", 0, str), cancelled=True)
+            )
+            ok = ok and result.ok
+            if not result.cancelled:
+                on_result(result)
 
         try:
             for job in jobs:
                 if self.cancel.is_set():
                     break
-                while len(pending) >= limit:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    collect(done)
-                pending.add(self._files.submit(self._run_one, job))
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                collect(done)
+                while in_flight >= limit:
+                    collect()
+                fut = self._launch(job)
+                in_flight += 1
+                fut.add_done_callback(done.put)
+            while in_flight:
+                collect()
         except BaseException:
             self.close(abort=True)
             raise
@@ -173,6 +216,8 @@ class Engine:
             self.cancel.set()
         self._files.shutdown(wait=True, cancel_futures=abort)
         self.parts.shutdown(wait=True, cancel_futures=abort)
+        if self._runner is not None:
+            self._runner.close()
 
     def __enter__(self) -> Engine:
         return self
