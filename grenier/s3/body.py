@@ -8,6 +8,7 @@ published. Nothing here is visible to readers until the index commit.
 from __future__ import annotations
 
 import asyncio
+import os
 
 from grenier.engine import Staged
 from grenier.engine.files import TempFile
@@ -16,12 +17,28 @@ from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 
 FLUSH = 1 << 20
+SYNC_EVERY = 32 << 20
 MAX_PUT = 5 * 1024**3
 
 
 def _write(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
     checks.update(data)
     temp.write(data)
+
+
+def _write_other(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
+    checks.update_other(data)
+    temp.write(data)
+
+
+def _submit(
+    loop: asyncio.AbstractEventLoop, temp: TempFile, checks: BodyChecksums, data: bytes
+) -> asyncio.Future[list[None]]:
+    """MD5 on one thread, the other checksum and the file write on another."""
+    return asyncio.gather(
+        loop.run_in_executor(None, checks.update_md5, data),
+        loop.run_in_executor(None, _write_other, temp, checks, data),
+    )
 
 
 async def receive(
@@ -46,34 +63,55 @@ async def receive(
     reader = PayloadReader(req.auth, headers, req.http.content.iter_any())
     inline_limit = engine.config.inline_limit if inline else -1
     loop = asyncio.get_running_loop()
-    buf = bytearray()
+    pieces: list[bytes] = []
+    buffered = 0
     temp: TempFile | None = None
-    size = 0
+    # Double buffering: the next piece is received on the loop while the previous one
+    # is hashed and written on a worker thread (in order: one write in flight at most).
+    pending: asyncio.Future[list[None]] | None = None
+    syncs: list[asyncio.Future[None]] = []
+    size = synced = 0
     try:
         async for piece in reader:
             size += len(piece)
             if size > limit:
                 raise S3Error("EntityTooLarge")
-            buf += piece
-            if temp is None and len(buf) > inline_limit:
+            pieces.append(piece)
+            buffered += len(piece)
+            if temp is None and buffered > inline_limit:
                 temp = engine.files.new_temp()
-            if temp is not None and len(buf) >= FLUSH:
-                data = bytes(buf)
-                buf.clear()
-                await loop.run_in_executor(None, _write, temp, checks, data)
+            if temp is not None and buffered >= FLUSH:
+                data = b"".join(pieces)
+                pieces.clear()
+                buffered = 0
+                if pending is not None:
+                    await pending
+                pending = _submit(loop, temp, checks, data)
+                if engine.files.durable and size - synced >= SYNC_EVERY:
+                    # Start writing back early, so the fsync before the commit only
+                    # waits for the tail (runs beside the hashing, never awaited here).
+                    syncs.append(loop.run_in_executor(None, os.fdatasync, temp.fd))
+                    synced = size
+        if pending is not None:
+            await pending
+            pending = None
+        data = b"".join(pieces)
         if temp is None:
-            data = bytes(buf)
             checks.update(data)
             stored = checks.verify(reader.trailers)
             return Staged(size=size, md5_hex=checks.md5_hex, inline=data, checksums=stored)
-        if buf:
-            await loop.run_in_executor(None, _write, temp, checks, bytes(buf))
-            buf.clear()
+        if data:
+            await loop.run_in_executor(None, _write, temp, checks, data)
         stored = checks.verify(reader.trailers)
+        if syncs:
+            await asyncio.gather(*syncs)
         rel = await loop.run_in_executor(None, temp.finish)
         temp = None
         return Staged(size=size, md5_hex=checks.md5_hex, file=rel, checksums=stored)
     except BaseException:
+        if pending is not None:
+            await asyncio.gather(pending, return_exceptions=True)
+        await asyncio.gather(*syncs, return_exceptions=True)
         if temp is not None:
             temp.discard()
         raise

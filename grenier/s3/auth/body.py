@@ -114,6 +114,15 @@ class BodyChecksums:
         if self._hasher is not None:
             self._hasher.update(data)
 
+    # The two halves of update(), for callers that hash on two threads at once (MD5 is
+    # the slow one). Each half must still see the pieces in order.
+    def update_md5(self, data: bytes) -> None:
+        self._md5.update(data)
+
+    def update_other(self, data: bytes) -> None:
+        if self._hasher is not None:
+            self._hasher.update(data)
+
     @property
     def md5_hex(self) -> str:
         return self._md5.hexdigest()
