@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,7 +67,12 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
     return service
 
 
-async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+async def serve(
+    cfg: ServerConfig,
+    creds: RootCredentials,
+    sock: socket.socket,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
     # File writes, fsyncs and large reads run here: threads mostly wait on the disk, so
     # more of them than cores lets concurrent uploads overlap their fsyncs.
     loop = asyncio.get_running_loop()
@@ -84,6 +90,8 @@ async def serve(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if on_stop is not None:
+        on_stop()
     log.info("draining in-flight requests")
     await site.stop()  # stop accepting; connections in progress go on
     await service.drain(timeout=30)
@@ -106,7 +114,12 @@ def bind(cfg: ServerConfig) -> socket.socket:
     return sock
 
 
-def run_worker(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+def run_worker(
+    cfg: ServerConfig,
+    creds: RootCredentials,
+    sock: socket.socket,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
     if os.environ.get("GRENIER_EVENT_LOOP", "uvloop") == "uvloop":
         try:
             import uvloop
@@ -114,7 +127,7 @@ def run_worker(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -
             uvloop.install()
         except ImportError:
             pass
-    asyncio.run(serve(cfg, creds, sock))
+    asyncio.run(serve(cfg, creds, sock, on_stop))
 
 
 def run(argv: list[str]) -> int:
@@ -157,33 +170,32 @@ def die_with_parent() -> None:
 
 
 def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+    """Fork ``workers - 1`` children; this process serves too (one process fewer than a
+    pure supervisor, which matters for memory). Children die with this process."""
     children: list[int] = []
-    for _ in range(cfg.workers):
+    for _ in range(cfg.workers - 1):
         pid = os.fork()
         if pid == 0:
             die_with_parent()
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
                 run_worker(cfg, creds, sock)
             finally:
                 os._exit(0)
         children.append(pid)
 
-    def forward(signum: int, _frame: object) -> None:
+    def forward() -> None:
         for pid in children:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    for pid in children:
-        while True:
+    try:
+        run_worker(cfg, creds, sock, on_stop=forward)
+    finally:
+        forward()
+        for pid in children:
             try:
                 os.waitpid(pid, 0)
-                break
-            except InterruptedError:
-                continue
             except ChildProcessError:
-                break
+                pass
