@@ -10,7 +10,9 @@ import click
 
 from grenier.cli.output import get_output, iso, output_options
 from grenier.client.browse import display_path, listing
-from grenier.client.paths import parse_any
+from grenier.client.errors import ClientError, errors
+from grenier.client.paths import RemotePath, Target, parse_any
+from grenier.client.session import connect
 from grenier.client.units import human_size, parse_duration, parse_size
 
 
@@ -18,6 +20,35 @@ def _folders(name: str, depth: int) -> list[str]:
     """The folder prefixes of ``name`` counted by ``du --depth`` ('' = the root)."""
     parts = name.split("/")[:-1]
     return [""] + ["/".join(parts[: i + 1]) + "/" for i in range(min(depth - 1, len(parts)))]
+
+
+def _instant(target: Target, depth: int, versions: bool) -> tuple[int, int] | None:
+    """(size, objects) of a whole bucket from Grenier's admin API (no listing), or None
+    when that does not apply: a prefix, ``--depth`` > 1, another server, no root keys,
+    or latest-only totals asked of a bucket that has had versioning (the API counts every
+    version)."""
+    if not isinstance(target, RemotePath) or not target.bucket or target.key.strip("/"):
+        return None
+    if depth > 1:
+        return None
+    from grenier.client.admin_api import AdminApi
+    from grenier.client.config import get_alias
+
+    alias = get_alias(target.alias)
+    if alias.anonymous:
+        return None
+    try:
+        doc = AdminApi(alias).usage(target.bucket)
+        row = next(r for r in doc["buckets"] if r["bucket"] == target.bucket)
+        size, objects = int(row["size"]), int(row["objects"])
+    except (ClientError, ValueError, KeyError, TypeError, StopIteration):
+        return None
+    if not versions:
+        with errors(f"versioning {target}"):
+            state = connect(alias).s3.get_bucket_versioning(Bucket=target.bucket)
+        if state.get("Status"):
+            return None
+    return size, objects
 
 
 @click.command("du")
@@ -33,9 +64,20 @@ def _folders(name: str, depth: int) -> list[str]:
 @click.option("--versions", is_flag=True, help="Count every version, not just the latest.")
 @output_options
 def du(path: str, depth: int, versions: bool) -> None:
-    """Disk usage of a bucket or folder (sizes and object counts)."""
+    """Disk usage of a bucket or folder (sizes and object counts). A whole bucket on a
+    Grenier server (root keys) is answered at once from its usage counters."""
     out = get_output()
-    result = listing(parse_any(path), recursive=True, versions=versions)
+    target = parse_any(path)
+    base = path.rstrip("/")
+    instant = _instant(target, depth, versions)
+    if instant is not None:
+        size, objects = instant
+        out.record(
+            {"prefix": base, "size": size, "objects": objects, "method": "usage"},
+            f"{human_size(size):>9}\t{objects} object(s)\t{base}",
+        )
+        return
+    result = listing(target, recursive=True, versions=versions)
     sizes: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     for entry in result.entries:
@@ -44,15 +86,22 @@ def du(path: str, depth: int, versions: bool) -> None:
         for folder in _folders(entry.name(result.root), depth):
             sizes[folder] += entry.size
             counts[folder] += 1
-    base = path.rstrip("/")
     for folder in sorted(sizes, key=lambda f: (f == "", f)):
         shown = f"{base}/{folder}".rstrip("/")
         out.record(
-            {"prefix": shown, "size": sizes[folder], "objects": counts[folder]},
+            {
+                "prefix": shown,
+                "size": sizes[folder],
+                "objects": counts[folder],
+                "method": "listing",
+            },
             f"{human_size(sizes[folder]):>9}\t{counts[folder]} object(s)\t{shown}",
         )
     if not sizes:
-        out.record({"prefix": base, "size": 0, "objects": 0}, f"{'0B':>9}\t0 object(s)\t{base}")
+        out.record(
+            {"prefix": base, "size": 0, "objects": 0, "method": "listing"},
+            f"{'0B':>9}\t0 object(s)\t{base}",
+        )
 
 
 @click.command("find")

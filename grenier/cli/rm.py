@@ -65,14 +65,19 @@ def _on_removed(result: Result, dry_run: bool) -> None:
         out.record({"op": "remove", "key": key, "dryRun": dry_run}, f"{verb} `{key}`.")
 
 
-def _remove_one(path: RemotePath, dry_run: bool) -> None:
+def _remove_one(path: RemotePath, dry_run: bool, version_id: str = "") -> None:
     session = connect(path.alias)
-    head(session, path.bucket, path.key)
+    head(session, path.bucket, path.key, version_id)
+    extra = {"VersionId": version_id} if version_id else {}
     if not dry_run:
         with errors(f"remove {path}"):
-            session.s3.delete_object(Bucket=path.bucket, Key=path.key)
+            session.s3.delete_object(Bucket=path.bucket, Key=path.key, **extra)
     verb = "Would remove" if dry_run else "Removed"
-    get_output().record({"op": "remove", "key": str(path), "dryRun": dry_run}, f"{verb} `{path}`.")
+    shown = f"{path} ({version_id})" if version_id else str(path)
+    data = {"op": "remove", "key": str(path), "dryRun": dry_run}
+    if version_id:
+        data["versionId"] = version_id
+    get_output().record(data, f"{verb} `{shown}`.")
 
 
 def _remove_incomplete(path: RemotePath, recursive: bool, dry_run: bool) -> None:
@@ -108,6 +113,7 @@ def _remove_incomplete(path: RemotePath, recursive: bool, dry_run: bool) -> None
 @click.option("--older-than", help="Only objects modified more than DURATION ago (e.g. 30d).")
 @click.option("--newer-than", help="Only objects modified within DURATION.")
 @click.option("--dry-run", is_flag=True, help="Show what would be removed.")
+@click.option("--version-id", "--vid", default="", help="Remove only this version of the object.")
 @output_options
 def rm(
     paths: tuple[str, ...],
@@ -118,8 +124,14 @@ def rm(
     older_than: str | None,
     newer_than: str | None,
     dry_run: bool,
+    version_id: str,
 ) -> None:
     """Remove objects. Folders and buckets' contents need --recursive --force."""
+    if version_id and (recursive or incomplete or versions or len(paths) != 1):
+        raise ClientError(
+            "--version-id removes one version of one object (no -r, --incomplete, --versions)",
+            code="BadVersionId",
+        )
     if recursive and not force and not dry_run:
         raise ClientError("removing recursively requires --force (or --dry-run)", code="NeedForce")
     filters = Filters(
@@ -138,7 +150,7 @@ def rm(
                 raise ClientError(
                     f"{path}: is a bucket or folder (use -r --force)", code="IsADirectory"
                 )
-            _remove_one(path, dry_run)
+            _remove_one(path, dry_run, version_id)
         else:
             session = connect(path.alias)
             jobs = _delete_jobs(session, path, _entries(session, path, versions, filters), dry_run)
