@@ -17,7 +17,7 @@ from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 
 FLUSH = 1 << 20
-SYNC_EVERY = 32 << 20
+SYNC_EVERY = 8 << 20
 MAX_PUT = 5 * 1024**3
 
 
