@@ -27,6 +27,14 @@ def bucket_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Bucket:
     return Bucket(name, created, owner, versioning, quota, size, objects, json.loads(config))
 
 
+def _obj(text: str) -> Any:
+    return {} if text == "{}" else json.loads(text)
+
+
+def _arr(text: str) -> Any:
+    return [] if text == "[]" else json.loads(text)
+
+
 def object_from_row(row: sqlite3.Row | tuple[Any, ...]) -> ObjectVersion:
     (bucket, key, vid, seq, latest, dm, size, etag, lm, meta, sums, tags, parts, segs, inline) = row
     return ObjectVersion(
@@ -38,11 +46,11 @@ def object_from_row(row: sqlite3.Row | tuple[Any, ...]) -> ObjectVersion:
         size=size,
         etag=etag,
         last_modified=lm,
-        meta=json.loads(meta),
-        checksums=json.loads(sums),
-        tags=json.loads(tags),
-        parts=json.loads(parts),
-        segments=[Segment(f, s) for f, s in json.loads(segs)],
+        meta=_obj(meta),
+        checksums=_obj(sums),
+        tags=_obj(tags),
+        parts=_arr(parts),
+        segments=[Segment(f, s) for f, s in _arr(segs)],
         inline=bytes(inline) if inline is not None else None,
         seq=seq,
     )
