@@ -39,7 +39,10 @@ class GrenierGroup(click.Group):
         if ctx.parent is None and hasattr(signal, "SIGTERM"):
             signal.signal(signal.SIGTERM, _sigterm)
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # records are buffered (see Output._write)
         except (ClientError, AliasError) as exc:
             err = exc if isinstance(exc, ClientError) else ClientError(str(exc), code="AliasError")
             get_output().error(err)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from grenier.client.errors import ClientError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META = "grenier.output"
+FLUSH_EVERY = 0.2
 
 
 class Output:
@@ -28,6 +30,7 @@ class Output:
         self.tty = sys.stdout.isatty()
         self.printer: Callable[[str], None] | None = None
         self.failures = 0
+        self._flushed = 0.0
 
     @property
     def fancy(self) -> bool:
@@ -50,20 +53,38 @@ class Output:
         if self.json:
             body = {"status": "error", "error": {"code": err.code, "message": str(err)}}
             self._write(json.dumps(body))
+            _flush_stdout()
         else:
+            _flush_stdout()
             click.echo(f"grenier: error: {err}", err=True)
 
     def warn(self, message: str) -> None:
         if self.json:
             self._write(json.dumps({"status": "warning", "message": message}))
         else:
+            _flush_stdout()
             click.echo(f"grenier: warning: {message}", err=True)
 
     def _write(self, line: str) -> None:
         if self.printer is not None:
             self.printer(line)
-        else:
-            click.echo(line)
+            return
+        # Buffered, flushed at least every FLUSH_EVERY seconds and at exit: one write
+        # syscall per line (click.echo flushes each) costs more than a small transfer.
+        stream = sys.stdout
+        stream.write(line + "\n")
+        now = time.monotonic()
+        if self.tty or now - self._flushed >= FLUSH_EVERY:
+            stream.flush()
+            self._flushed = now
+
+
+def _flush_stdout() -> None:
+    """Keep stdout lines before an stderr line when both go to one terminal or file."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _jsonable(value: Any) -> Any:

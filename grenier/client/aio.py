@@ -207,8 +207,9 @@ class Runner:
             self.slots = asyncio.Semaphore(self.workers)
         return self.slots
 
-    async def blocking(self, func: Callable[..., T], *args: Any) -> T:
-        return await self.loop.run_in_executor(self.pool, func, *args)
+    def blocking(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """``func(*args)`` on the I/O threads (await it; shield it to let it finish)."""
+        return self.loop.run_in_executor(self.pool, func, *args)
 
     async def _shutdown(self) -> None:
         current = asyncio.current_task()

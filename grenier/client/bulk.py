@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from grenier.client.transfer import Engine
 
 CHUNK = 1024 * 1024
+IN_MEMORY = 1024 * 1024  # bodies up to this size are received whole, then written
+TMP_SUFFIX = ".grenier-part"
 INLINE_READ = 256 * 1024  # read smaller files on the loop; larger ones on a thread
 _HEADERS = {
     "ContentType": "Content-Type",
@@ -114,13 +116,29 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _write_new(target: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a temporary sibling of ``target``, fsync, rename (one thread hop
+    for a small body: creating files costs more CPU than receiving them)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+    try:
+        _write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _finish(fd, tmp, target, mode)
+
+
 class _Download:
-    """State of one GET into a temporary file (one per attempt)."""
+    """State of one streamed GET into a temporary file (one per attempt)."""
 
     def __init__(self, target: Path) -> None:
         self.target = target
+        target.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".grenier-part", dir=target.parent
+            prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent
         )
         self.fd = fd
 
@@ -131,6 +149,40 @@ class _Download:
         if self.tmp:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.tmp)
+
+
+def _check(name: str, got: int, expected: int | None, md5: Any, etag: str) -> None:
+    if expected is not None and got != expected:
+        raise ClientError(f"{name}: short read ({got} of {expected} bytes)", code="IncompleteBody")
+    if _MD5_RE.match(etag) and md5.hexdigest() != etag:
+        raise ClientError(f"{name}: checksum mismatch (ETag {etag})", code="BadDigest")
+
+
+async def _stream(
+    engine: Engine,
+    runner: Runner,
+    resp: Any,
+    name: str,
+    target: Path,
+    mode: int,
+    etag: str,
+) -> None:
+    """A body too large to hold: written as it arrives into a temporary file."""
+    part = _Download(target)  # on the loop: a cancelled thread hop could leak the file
+    try:
+        md5, got = hashlib.md5(), 0
+        async for chunk in resp.content.iter_chunked(CHUNK):
+            _write_all(part.fd, chunk)
+            md5.update(chunk)
+            got += len(chunk)
+            engine.reporter.advance(len(chunk))
+        _check(name, got, resp.content_length, md5, etag)
+        # _finish owns the descriptor and the temporary file now, even if we are cancelled
+        (fd, tmp), part.fd, part.tmp = (part.fd, part.tmp), -1, ""
+        await asyncio.shield(runner.blocking(_finish, fd, tmp, target, mode))
+    except BaseException:
+        part.discard()
+        raise
 
 
 _UMASK: list[int] = []
@@ -157,42 +209,30 @@ async def get_file(
     from grenier.client.aio import with_retries
 
     client = runner.client(alias)
-    what = f"download {alias.name}/{bucket}/{key}"
+    name = f"{alias.name}/{bucket}/{key}"
+    what = f"download {name}"
     query = {"versionId": version_id} if version_id else None
     mode = _file_mode()
-    target.parent.mkdir(parents=True, exist_ok=True)
 
     async def attempt() -> tuple[str, dict[str, str]]:
         resp = await client.send("GET", bucket, key, what, query=query)
-        part = _Download(target)
         try:
-            md5, got = hashlib.md5(), 0
-            expected = resp.content_length
-            async for chunk in resp.content.iter_chunked(CHUNK):
-                _write_all(part.fd, chunk)
-                md5.update(chunk)
-                got += len(chunk)
-                engine.reporter.advance(len(chunk))
             etag = clean_etag(resp.headers.get("ETag"))
-            name = f"{alias.name}/{bucket}/{key}"
-            if expected is not None and got != expected:
-                raise ClientError(
-                    f"{name}: short read ({got} of {expected} bytes)", code="IncompleteBody"
-                )
-            if _MD5_RE.match(etag) and md5.hexdigest() != etag:
-                raise ClientError(f"{name}: checksum mismatch (ETag {etag})", code="BadDigest")
             meta = {
                 k[len("x-amz-meta-") :].lower(): v
                 for k, v in resp.headers.items()
                 if k.lower().startswith("x-amz-meta-")
             }
-            # _finish owns the descriptor and the temporary file now, even if we are cancelled
-            (fd, tmp), part.fd, part.tmp = (part.fd, part.tmp), -1, ""
-            await asyncio.shield(runner.blocking(_finish, fd, tmp, target, mode))
+            expected = resp.content_length
+            if expected is not None and expected <= IN_MEMORY:
+                data = await resp.read()
+                md5 = hashlib.md5(data)
+                _check(name, len(data), expected, md5, etag)
+                engine.reporter.advance(len(data))
+                await asyncio.shield(runner.blocking(_write_new, target, data, mode))
+            else:
+                await _stream(engine, runner, resp, name, target, mode, etag)
             return etag, meta
-        except BaseException:
-            part.discard()
-            raise
         finally:
             resp.release()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
 from typing import Any
 
 from grenier.client.config import Alias, get_alias
@@ -80,10 +81,24 @@ def _boto_config(alias: Alias, workers: int) -> Any:
     return Config(**kwargs)
 
 
+def _timestamp(value: Any) -> Any:
+    """ISO 8601 dates (every listing entry) without dateutil's slow generic parser."""
+    if isinstance(value, str) and value[-1:] == "Z" and "T" in value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    from botocore.utils import parse_timestamp
+
+    return parse_timestamp(value)
+
+
 def make_client(alias: Alias, workers: int) -> Any:
     import botocore.session
 
     session = botocore.session.get_session()
+    factory = session.get_component("response_parser_factory")
+    factory.set_parser_defaults(timestamp_parser=_timestamp)
     return session.create_client(
         "s3",
         endpoint_url=alias.url,
