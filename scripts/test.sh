@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-$PY -m pip install --quiet -e '.[test]'
+$PY -m pip install --quiet -e '.[test]' -c scripts/constraints.txt
 # The AWS CLI pins its own botocore: it gets a venv of its own so it never fights boto3/s3fs.
 if [ ! -x .venv-awscli/bin/aws ]; then
   $PY -m venv .venv-awscli
