@@ -91,6 +91,7 @@ def run_jobs(
     """Run jobs with a progress bar; returns (all ok, files done, counter)."""
     out = get_output()
     done = 0
+    settings.choose_path(total_files)
     with progress(out, total_bytes, total_files, label) as counter:
         engine = Engine(settings, counter)
         with engine:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import urllib.error
-import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from grenier.client.config import Alias, get_alias
 from grenier.client.errors import ClientError
+
+if TYPE_CHECKING:
+    import urllib.error
 
 PREFIX = "/grenier/admin/v1/"
 TIMEOUT = 30
@@ -31,6 +32,9 @@ class AdminApi:
     def call(
         self, method: str, route: str, query: dict[str, str] | None = None, body: Any = None
     ) -> dict[str, Any]:
+        import urllib.error
+        import urllib.request  # lazily: 15 ms of every command's start-up otherwise
+
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials

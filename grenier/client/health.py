@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from grenier.client.errors import ClientError, errors
@@ -26,6 +24,9 @@ class Probe:
 
 def _http_status(url: str) -> int:
     """The status of a GET (0 when the endpoint cannot be reached)."""
+    import urllib.error
+    import urllib.request  # lazily: 15 ms of every command's start-up otherwise
+
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
             return int(resp.status)

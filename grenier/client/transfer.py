@@ -11,6 +11,7 @@ job waiting for its parts can never starve them.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -30,6 +31,14 @@ MIN_PART = 5 * MIB
 MAX_PARTS = 10_000
 
 
+LEAN_MIN_BATCH = 100
+
+
+def _lean_mode() -> str:
+    """GRENIER_LEAN_PATH: "auto" (default), "1" (always when eligible), "0" (never)."""
+    return os.environ.get("GRENIER_LEAN_PATH", "auto").strip().lower() or "auto"
+
+
 def _env_size(name: str, default: int) -> int:
     from grenier.client.units import parse_size
 
@@ -46,7 +55,14 @@ class Settings:
     )
     limit_upload: int = 0
     limit_download: int = 0
-    lean: bool = field(default_factory=lambda: os.environ.get("GRENIER_LEAN_PATH", "1") != "0")
+    lean: bool = field(default_factory=lambda: _lean_mode() != "0")
+    lean_auto: bool = field(default_factory=lambda: _lean_mode() == "auto")
+
+    def choose_path(self, files: int | None) -> None:
+        """In "auto" mode, keep a small batch on botocore once botocore is loaded anyway
+        (importing aiohttp costs more than the lean path saves on a few requests)."""
+        if self.lean_auto and files is not None and files < LEAN_MIN_BATCH:
+            self.lean = "botocore" not in sys.modules
 
     def part_size_for(self, size: int) -> int:
         """A part size >= 5 MiB that keeps ``size`` under 10,000 parts."""

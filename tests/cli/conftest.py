@@ -52,6 +52,7 @@ class Cli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRENIER_HOST_")}
         env.update(GRENIER_CONFIG_DIR=str(self.home / "config"), HOME=str(self.home))
         env.update(PYTHONUNBUFFERED="1", GRENIER_WORKERS="4", COLUMNS="120")
+        env["GRENIER_LEAN_PATH"] = "1"  # small test batches take the lean path too
         if self.server is not None:
             env["GRENIER_HOST_t"] = self.server.env_host()
         env.update(self.env)
