@@ -137,6 +137,7 @@ def run(argv: list[str]) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    os.umask(0o077)  # everything under DATA_DIR (index, data, identities) is private
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     lock_fd = lock_data_dir(cfg.data_dir)
     creds = root_credentials(cfg.data_dir)
