@@ -70,3 +70,24 @@ def test_progress_bar_only_on_a_terminal(cli: Cli, bkt: str, tmp_path: Path) -> 
     assert "\x1b[" not in piped.out + piped.err
     quiet = cli("cp", "--quiet", str(src), f"t/{bkt}/h.bin").ok()
     assert quiet.out == "" and quiet.err == ""
+
+
+def test_interrupted_lean_batch_leaves_no_part_files(
+    cli: Cli, s3c: Any, bkt: str, tmp_path: Path
+) -> None:
+    """Ctrl-C in the middle of many small downloads (asyncio path): exit 130, one line,
+    whole files or nothing."""
+    for i in range(400):
+        s3c.put_object(Bucket=bkt, Key=f"many/{i:03d}", Body=b"x" * 100)
+    out = tmp_path / "dl"
+    argv = cli.argv("cp", "-r", "--workers", "1", f"t/{bkt}/many/", f"{out}/")
+    proc = subprocess.Popen(argv, env=cli.environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the first file is done
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.decode().strip() == "grenier: error: interrupted"
+    files = list(out.rglob("*"))
+    assert 0 < len(files) < 400 and not [f for f in files if f.name.startswith(".")]
+    assert all(f.read_bytes() == b"x" * 100 for f in files)

@@ -12,7 +12,7 @@ import pytest
 
 from grenier.client.sigv4 import UNSIGNED_PAYLOAD, Signer, canonical_query, encode_key
 from tests.cli.conftest import Cli, keys, make_tree, public_read_policy, read_tree
-from tests.servers import S3Endpoint
+from tests.servers import S3Endpoint, free_port
 
 ODD_NAMES = [
     "with space.txt",
@@ -194,3 +194,11 @@ def test_du_of_a_bucket_uses_grenier_counters(
     assert (prefix["size"], prefix["objects"], prefix["method"]) == (60, 5, "listing")
     deep = cli.json("du", "--depth", "2", f"t/{bkt}")
     assert {r["method"] for r in deep} == {"listing"} and deep[-1]["size"] == 63
+
+
+def test_lean_path_unreachable(offline_cli: Cli, tmp_path: Path) -> None:
+    make_tree(tmp_path / "t", files=20)
+    env = {"GRENIER_HOST_down": f"http://k:s@127.0.0.1:{free_port()}", "GRENIER_MAX_ATTEMPTS": "2"}
+    run = offline_cli("cp", "-r", f"{tmp_path / 't'}/", "down/bucket/", env=env)
+    assert run.code == 1 and run.err.count("\n") == 1 and "Traceback" not in run.err
+    assert "cannot reach http://127.0.0.1:" in run.err
