@@ -111,7 +111,7 @@ class Client:
         signed = self._headers(method, path, query, dict(headers or {}), body)
         try:
             resp = await self.session.request(
-                method, URL(url, encoded=True), headers=signed, data=body
+                method, URL(url, encoded=True), headers=signed, data=body, allow_redirects=False
             )
         except aiohttp.ClientConnectorError as exc:
             raise _Retry(unreachable(what, self.alias.url)) from exc
