@@ -113,18 +113,18 @@ class Client:
             resp = await self.session.request(
                 method, URL(url, encoded=True), headers=signed, data=body, allow_redirects=False
             )
-        except aiohttp.ClientConnectorError as exc:
-            raise _Retry(unreachable(what, self.alias.url)) from exc
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise _Retry(unreachable(what, self.alias.url)) from exc
-        except TimeoutError as exc:
-            raise _Retry(
-                ClientError(f"{what}: endpoint timed out", code="Timeout", fatal=True)
-            ) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise self.transient(exc, what) from exc
         if resp.status < 300:
             return resp
         await self._fail(resp, what, body)
         raise AssertionError("unreachable")
+
+    def transient(self, exc: BaseException, what: str) -> _Retry:
+        """A network failure (sending, or reading a body), to be retried."""
+        if isinstance(exc, TimeoutError):
+            return _Retry(ClientError(f"{what}: endpoint timed out", code="Timeout", fatal=True))
+        return _Retry(unreachable(what, self.alias.url))
 
     async def _fail(self, resp: aiohttp.ClientResponse, what: str, body: bytes | None) -> None:
         try:

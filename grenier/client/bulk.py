@@ -214,25 +214,32 @@ async def get_file(
     query = {"versionId": version_id} if version_id else None
     mode = _file_mode()
 
+    async def receive(resp: Any) -> tuple[str, dict[str, str]]:
+        etag = clean_etag(resp.headers.get("ETag"))
+        meta = {
+            k[len("x-amz-meta-") :].lower(): v
+            for k, v in resp.headers.items()
+            if k.lower().startswith("x-amz-meta-")
+        }
+        expected = resp.content_length
+        if expected is not None and expected <= IN_MEMORY:
+            data = await resp.read()
+            md5 = hashlib.md5(data)
+            _check(name, len(data), expected, md5, etag)
+            engine.reporter.advance(len(data))
+            await asyncio.shield(runner.blocking(_write_new, target, data, mode))
+        else:
+            await _stream(engine, runner, resp, name, target, mode, etag)
+        return etag, meta
+
     async def attempt() -> tuple[str, dict[str, str]]:
+        import aiohttp
+
         resp = await client.send("GET", bucket, key, what, query=query)
         try:
-            etag = clean_etag(resp.headers.get("ETag"))
-            meta = {
-                k[len("x-amz-meta-") :].lower(): v
-                for k, v in resp.headers.items()
-                if k.lower().startswith("x-amz-meta-")
-            }
-            expected = resp.content_length
-            if expected is not None and expected <= IN_MEMORY:
-                data = await resp.read()
-                md5 = hashlib.md5(data)
-                _check(name, len(data), expected, md5, etag)
-                engine.reporter.advance(len(data))
-                await asyncio.shield(runner.blocking(_write_new, target, data, mode))
-            else:
-                await _stream(engine, runner, resp, name, target, mode, etag)
-            return etag, meta
+            return await receive(resp)
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the body broke off: retry
+            raise client.transient(exc, what) from exc
         finally:
             resp.release()
 

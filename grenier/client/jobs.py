@@ -100,7 +100,12 @@ def _lean_upload(
     engine: Engine, session: Session, path: Path, dst: RemotePath, size: int | None, opts: Options
 ) -> Callable[[Runner], Awaitable[str]] | None:
     """The upload on the lean path, when it applies (small file, no limit, plain headers)."""
-    if size is None or size >= engine.settings.threshold or engine.settings.limit_upload:
+    if (
+        not engine.settings.lean
+        or size is None
+        or size >= engine.settings.threshold
+        or engine.settings.limit_upload
+    ):
         return None
     from grenier.client import bulk
 
@@ -118,7 +123,9 @@ def _lean_upload(
 def _lean_download(
     engine: Engine, src: RemotePath, dst: Path, size: int | None, opts: Options
 ) -> Callable[[Runner], Awaitable[str]] | None:
-    if size is None or size >= engine.settings.threshold or engine.settings.limit_download:
+    if not engine.settings.lean or size is None or size >= engine.settings.threshold:
+        return None
+    if engine.settings.limit_download:
         return None
     from grenier.client import bulk
 

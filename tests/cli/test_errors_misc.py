@@ -74,6 +74,7 @@ def test_completion_lists_commands(offline_cli: Cli) -> None:
 
 
 def test_startup_does_not_import_boto3_or_rich() -> None:
-    code = "import sys, grenier.cli.main; print(sorted(m for m in ('boto3', 'botocore', 'rich') if m in sys.modules))"
+    heavy = "('boto3', 'botocore', 'rich', 'aiohttp', 'uvloop', 'urllib.request')"
+    code = f"import sys, grenier.cli.main; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
