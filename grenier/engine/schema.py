@@ -8,6 +8,7 @@ and a listing can seek past a whole delimiter group with ``key >= prefix || 0xFF
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 SCHEMA_VERSION = 1
@@ -78,7 +79,14 @@ CREATE TABLE IF NOT EXISTS meta (
 def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     """Open the index. ``durable`` selects synchronous=FULL (fsync on every commit)."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
+    for attempt in range(100):  # another process may be switching a new file to WAL
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            time.sleep(0.05)
     conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=OFF")

@@ -99,6 +99,13 @@ async def serve(
     service.engine.close(clean=False)
 
 
+def prepare_identities(cfg: ServerConfig) -> None:
+    """Create iam.db (schema, WAL mode) once, before any worker opens it."""
+    from grenier.iam.store import IamStore
+
+    IamStore.open(cfg.data_dir).close()
+
+
 def bind(cfg: ServerConfig) -> socket.socket:
     family = socket.AF_INET6 if ":" in cfg.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -144,6 +151,7 @@ def run(argv: list[str]) -> int:
     recovery_engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
     report = recovery_engine.recover()
     recovery_engine.close(clean=False)
+    prepare_identities(cfg)
     if report.temp_removed or report.garbage_removed or report.orphans_removed:
         log.info("recovery: %s", report)
     sock = bind(cfg)
