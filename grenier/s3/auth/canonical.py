@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from urllib.parse import quote, unquote_to_bytes
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -23,17 +24,23 @@ def uri_encode(raw: bytes, *, keep_slash: bool) -> str:
     return quote(raw, safe="/" if keep_slash else "")
 
 
-def uri_candidates(raw_path: str, service: str) -> list[str]:
-    """Canonical URIs a client may have signed for ``raw_path``, most likely first."""
+_PLAIN = re.compile(r"[A-Za-z0-9\-._~/]*")
+
+
+def uri_candidates(raw_path: str, service: str) -> Iterator[str]:
+    """Canonical URIs a client may have signed for ``raw_path``, most likely first
+    (lazily: the first one nearly always matches)."""
     path = raw_path or "/"
-    out = [uri_encode(unquote_to_bytes(path), keep_slash=True)]
-    if path not in out:
-        out.append(path)
+    # Nothing to encode is the common case: then no quote/unquote round trip.
+    plain = _PLAIN.fullmatch(path)
+    first = path if plain else uri_encode(unquote_to_bytes(path), keep_slash=True)
+    yield first
+    if path != first:
+        yield path
     if service != "s3":  # botocore's SigV4Auth (IAM, STS): normalised, then quoted again
         normalised = quote(remove_dot_segments(path), safe="/~")
-        if normalised not in out:
-            out.append(normalised)
-    return out
+        if normalised not in (first, path):
+            yield normalised
 
 
 def remove_dot_segments(path: str) -> str:
@@ -66,6 +73,8 @@ def decoded(text: str) -> str:
 
 def query_candidates(pairs: list[tuple[str, str]], drop: str | None = None) -> list[str]:
     """Canonical query strings for ``pairs`` (minus the ``drop`` parameter)."""
+    if not pairs:
+        return [""]
     kept = [(n, v) for n, v in pairs if drop is None or decoded(n) != drop]
     encoded = sorted(
         (

@@ -87,7 +87,7 @@ def resources(req: RequestView) -> list[str]:
     subs.sort(key=lambda item: item[0])
     suffix = "&".join(n if v is None else f"{n}={v}" for n, v in subs)
     prefix = f"/{req.vhost_bucket}" if req.vhost_bucket else ""
-    paths = c.uri_candidates(req.raw_path, "s3")
+    paths = list(c.uri_candidates(req.raw_path, "s3"))
     paths.reverse()  # SigV2 clients sign the path as sent
     return [prefix + p + (f"?{suffix}" if suffix else "") for p in paths]
 
