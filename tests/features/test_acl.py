@@ -116,3 +116,23 @@ def test_unknown_canned_acl(s3: Any, acl_bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x", ACL="world-writable")
     assert error_of(exc) == ("InvalidArgument", 400)
+
+
+def test_multipart_upload_keeps_its_canned_acl(s3: Any, acl_bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=acl_bucket, Key="mp", ACL="public-read")
+    part = s3.upload_part(
+        Bucket=acl_bucket, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=b"x"
+    )
+    s3.complete_multipart_upload(
+        Bucket=acl_bucket,
+        Key="mp",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    assert grants(s3.get_object_acl(Bucket=acl_bucket, Key="mp")) == EXPECTED["public-read"]
+
+
+def test_copy_does_not_inherit_the_source_acl(s3: Any, acl_bucket: str) -> None:
+    s3.put_object(Bucket=acl_bucket, Key="src", Body=b"x", ACL="public-read")
+    s3.copy_object(Bucket=acl_bucket, Key="dst", CopySource={"Bucket": acl_bucket, "Key": "src"})
+    assert grants(s3.get_object_acl(Bucket=acl_bucket, Key="dst")) == EXPECTED["private"]
