@@ -96,6 +96,7 @@ class Engine:
 
     # -- buckets -----------------------------------------------------------------
     def get_bucket(self, name: str) -> Bucket:
+        """The bucket's current record (read-only: change it with txn_set_bucket)."""
         row = self.reader.execute(
             "SELECT name, created, owner, versioning, quota, size, objects, config "
             "FROM buckets WHERE name = ?",
@@ -103,14 +104,14 @@ class Engine:
         ).fetchone()
         if row is None:
             raise no_such_bucket(name)
-        return bucket_from_row(row)
+        return bucket_from_row(row, shared=True)
 
     def list_buckets(self) -> list[Bucket]:
         rows = self.reader.execute(
             "SELECT name, created, owner, versioning, quota, size, objects, config "
             "FROM buckets ORDER BY name"
         )
-        return [bucket_from_row(r) for r in rows]
+        return [bucket_from_row(r, shared=True) for r in rows]
 
     def txn_create_bucket(
         self, name: str, owner: str, config: dict[str, Any] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from typing import Any
@@ -22,9 +23,17 @@ def dec_key(raw: bytes) -> str:
     return bytes(raw).decode("utf-8", "surrogatepass")
 
 
-def bucket_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Bucket:
+def bucket_from_row(row: sqlite3.Row | tuple[Any, ...], *, shared: bool = False) -> Bucket:
+    """A bucket record. ``shared``: the config dict may be shared with other readers
+    (parsed once per distinct text) and must not be modified — for the read path."""
     name, created, owner, versioning, quota, size, objects, config = row
-    return Bucket(name, created, owner, versioning, quota, size, objects, json.loads(config))
+    parsed = _shared_config(config) if shared else json.loads(config)
+    return Bucket(name, created, owner, versioning, quota, size, objects, parsed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_config(text: str) -> dict[str, Any]:
+    return dict(json.loads(text))
 
 
 def _obj(text: str) -> Any:
