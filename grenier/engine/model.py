@@ -45,6 +45,7 @@ class ObjectVersion:
     segments: list[Segment] = field(default_factory=list)
     inline: bytes | None = None
     seq: int = 0
+    bucket_versioning: str | None = None  # filled by reads that fetch it alongside
 
     @property
     def content_type(self) -> str:

@@ -72,19 +72,34 @@ def version(conn: sqlite3.Connection, bucket: str, key: str, vid: str) -> Object
     return object_from_row(row) if row else None
 
 
+READ_SQL = (
+    f"SELECT {OBJECT_COLUMNS}, (SELECT versioning FROM buckets WHERE name = objects.bucket) "
+    "FROM objects WHERE bucket = ? AND key = ? AND "
+)
+
+
+def _read(conn: sqlite3.Connection, bucket: str, key: str, vid: str | None) -> ObjectVersion | None:
+    """One statement for the version and its bucket's versioning state (the GET path)."""
+    if vid is None:
+        row = conn.execute(READ_SQL + "is_latest = 1", (bucket, enc_key(key))).fetchone()
+    else:
+        row = conn.execute(READ_SQL + "version_id = ?", (bucket, enc_key(key), vid)).fetchone()
+    return object_from_row(row) if row else None
+
+
 def get(
     conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None = None
 ) -> ObjectVersion:
     """The version to read. A latest delete marker reads as NoSuchKey (with details)."""
     if version_id is None:
-        obj = latest(conn, bucket, key)
+        obj = _read(conn, bucket, key, None)
         if obj is None:
             _ensure_bucket(conn, bucket)
             raise no_such_key(key)
         if obj.delete_marker:
             raise EngineError("NoSuchKey", key=key, delete_marker="true", version_id=obj.version_id)
         return obj
-    obj = version(conn, bucket, key, version_id)
+    obj = _read(conn, bucket, key, version_id)
     if obj is None:
         _ensure_bucket(conn, bucket)
         raise EngineError("NoSuchVersion", key=key, version_id=version_id)

@@ -45,7 +45,11 @@ def _arr(text: str) -> Any:
 
 
 def object_from_row(row: sqlite3.Row | tuple[Any, ...]) -> ObjectVersion:
-    (bucket, key, vid, seq, latest, dm, size, etag, lm, meta, sums, tags, parts, segs, inline) = row
+    """An object version from ``OBJECT_COLUMNS`` (optionally followed by the bucket's
+    versioning state, as the read path selects it in the same statement)."""
+    (bucket, key, vid, seq, latest, dm, size, etag, lm, meta, sums, tags, parts, segs, inline) = (
+        row[:15]
+    )
     return ObjectVersion(
         bucket=bucket,
         key=dec_key(key),
@@ -62,6 +66,7 @@ def object_from_row(row: sqlite3.Row | tuple[Any, ...]) -> ObjectVersion:
         segments=[Segment(f, s) for f, s in _arr(segs)],
         inline=bytes(inline) if inline is not None else None,
         seq=seq,
+        bucket_versioning=row[15] if len(row) > 15 else None,
     )
 
 

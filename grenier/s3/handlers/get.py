@@ -63,7 +63,10 @@ def object_headers(req: S3Request, obj: ObjectVersion) -> dict[str, str]:
         "Content-Type": obj.content_type,
     }
     objectmeta.to_headers(obj.meta, headers)
-    if obj.version_id != "null" or req.bucket_state().versioning:
+    versioning = obj.bucket_versioning
+    if versioning is None:
+        versioning = req.bucket_state().versioning
+    if obj.version_id != "null" or versioning:
         headers["x-amz-version-id"] = obj.version_id
     if obj.tags:
         headers["x-amz-tagging-count"] = str(len(obj.tags))
