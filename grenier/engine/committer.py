@@ -15,6 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from grenier.engine.files import batch_committed
+
 Job = tuple[Callable[[sqlite3.Connection], Any], "Future[Any]"]
 
 MAX_BATCH = 256
@@ -77,6 +79,7 @@ class Committer:
                     conn.execute("RELEASE job")
                     results.append((fut, True, value))
             conn.execute("COMMIT")
+            batch_committed()
         except BaseException as exc:  # noqa: BLE001 - the whole batch failed
             try:
                 conn.execute("ROLLBACK")

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from grenier.engine import listing, multipart, objects, recovery, schema
 from grenier.engine.committer import Committer
 from grenier.engine.errors import EngineError, no_such_bucket
-from grenier.engine.files import FileStore
+from grenier.engine.files import GARBAGE_PENDING, FileStore, add_garbage
 from grenier.engine.model import Bucket, ListPage, ObjectVersion, Part, Upload
 from grenier.engine.rows import bucket_from_row, dumps
 
@@ -80,13 +80,18 @@ class Engine:
         self.collect_garbage()
 
     def collect_garbage(self) -> int:
+        if not GARBAGE_PENDING.is_set():
+            return 0
         with self._garbage_lock:
+            GARBAGE_PENDING.clear()
             rows = self.reader.execute("SELECT file FROM garbage LIMIT 10000").fetchall()
             if not rows:
                 return 0
             for (rel,) in rows:
                 self.files.remove(rel)
             names = [r[0] for r in rows]
+            if len(names) == 10000:
+                GARBAGE_PENDING.set()  # more than one round's worth
 
             def forget(conn: sqlite3.Connection) -> None:
                 conn.executemany("DELETE FROM garbage WHERE file = ?", [(n,) for n in names])
@@ -142,7 +147,7 @@ class Engine:
                 for (file,) in conn.execute(
                     "SELECT file FROM parts WHERE upload_id = ?", (upload_id,)
                 ).fetchall():
-                    conn.execute("INSERT OR IGNORE INTO garbage(file) VALUES (?)", (file,))
+                    add_garbage(conn, file)
                 conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
             conn.execute("DELETE FROM uploads WHERE bucket = ?", (name,))
             conn.execute("DELETE FROM buckets WHERE name = ?", (name,))

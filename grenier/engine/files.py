@@ -13,8 +13,29 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+import threading
 import uuid
 from pathlib import Path
+
+# Set (by the committer, after COMMIT) when a committed transaction released a data file
+# (a ``garbage`` row); cleared by the engine's collector before it looks, so most
+# commits skip reading the garbage table at all.
+GARBAGE_PENDING = threading.Event()
+_in_batch = threading.local()
+
+
+def add_garbage(conn: sqlite3.Connection, rel: str) -> None:
+    """Inside a transaction: ``rel`` loses its last reference once this commits."""
+    conn.execute("INSERT OR IGNORE INTO garbage(file) VALUES (?)", (rel,))
+    _in_batch.garbage = True
+
+
+def batch_committed() -> None:
+    """Called by the writer thread after each COMMIT."""
+    if getattr(_in_batch, "garbage", False):
+        _in_batch.garbage = False
+        GARBAGE_PENDING.set()
 
 
 def new_name() -> str:

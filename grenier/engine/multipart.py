@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grenier.engine.errors import EngineError
+from grenier.engine.files import add_garbage
 from grenier.engine.model import Part, Segment, Staged, Upload
 from grenier.engine.objects import NewObject, WriteConditions, bucket_row, txn_put
 from grenier.engine.rows import dec_key, dumps, enc_key, part_from_row, upload_from_row
@@ -81,7 +82,7 @@ def txn_put_part(
         "SELECT file FROM parts WHERE upload_id = ? AND number = ?", (upload_id, number)
     ).fetchone()
     if old is not None and old[0]:
-        conn.execute("INSERT OR IGNORE INTO garbage(file) VALUES (?)", (old[0],))
+        add_garbage(conn, old[0])
     part = Part(number, data.size, data.md5_hex, time.time(), data.checksums, data.file)
     conn.execute(
         "INSERT OR REPLACE INTO parts (upload_id, number, size, etag, last_modified, checksums, "
@@ -114,7 +115,7 @@ def txn_abort(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str) -
     get_upload(conn, bucket, key, upload_id)
     for (file,) in conn.execute("SELECT file FROM parts WHERE upload_id = ?", (upload_id,)):
         if file:
-            conn.execute("INSERT OR IGNORE INTO garbage(file) VALUES (?)", (file,))
+            add_garbage(conn, file)
     conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
     conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
 
@@ -170,7 +171,7 @@ def txn_complete(
     keep = {p.file for p in chosen}
     for part in stored.values():
         if part.file and part.file not in keep:
-            conn.execute("INSERT OR IGNORE INTO garbage(file) VALUES (?)", (part.file,))
+            add_garbage(conn, part.file)
     conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
     conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
     return obj, upload, chosen

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grenier.engine.errors import EngineError, no_such_bucket, no_such_key
+from grenier.engine.files import add_garbage
 from grenier.engine.model import NULL_VERSION, ObjectVersion, Segment, Staged
 from grenier.engine.rows import OBJECT_COLUMNS, dumps, enc_key, object_from_row
 
@@ -139,7 +140,7 @@ def _discard_version(conn: sqlite3.Connection, obj: ObjectVersion) -> int:
         (obj.bucket, enc_key(obj.key), obj.version_id),
     )
     for rel in _files_of(obj):
-        conn.execute("INSERT OR IGNORE INTO garbage(file) VALUES (?)", (rel,))
+        add_garbage(conn, rel)
     count = 0 if obj.delete_marker else 1
     conn.execute(
         "UPDATE buckets SET size = size - ?, objects = objects - ? WHERE name = ?",
