@@ -89,6 +89,8 @@ async def serve(
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if _stop_requested:
+        stop.set()
     await stop.wait()
     if on_stop is not None:
         on_stop()
@@ -137,6 +139,15 @@ def run_worker(
     asyncio.run(serve(cfg, creds, sock, on_stop))
 
 
+_stop_requested = False
+
+
+def _early_stop(_signum: int, _frame: object) -> None:
+    """SIGTERM/SIGINT before the event loop handles them: remember, stop once serving."""
+    global _stop_requested
+    _stop_requested = True
+
+
 def limit_malloc_arenas() -> None:
     """glibc gives each thread that allocates its own malloc arena; with 32 I/O threads
     that is hundreds of MB of mostly empty heap after a burst of large bodies. Two
@@ -150,6 +161,10 @@ def limit_malloc_arenas() -> None:
 
 
 def run(argv: list[str]) -> int:
+    # The CLI's own SIGTERM handler (Ctrl-C semantics for transfers) must not apply here:
+    # a stop request during start-up is remembered and honoured once serving.
+    signal.signal(signal.SIGTERM, _early_stop)
+    signal.signal(signal.SIGINT, _early_stop)
     limit_malloc_arenas()
     cfg = parse_args(argv)
     logging.basicConfig(
