@@ -17,11 +17,13 @@ Actions, as S3 applies them:
   ``NewerNoncurrentVersions`` newest noncurrent versions whatever their age.
 * ``AbortIncompleteMultipartUpload``: uploads older than ``DaysAfterInitiation``.
 
-Ages are measured in "days" of ``day_seconds`` seconds, so tests can shrink a day.
+Ages are measured in "days" of ``day_seconds`` seconds, so tests can shrink a day; as on
+AWS, a due time is rounded up to the next day boundary (midnight UTC).
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,10 +135,16 @@ def _expire_noncurrent(
             kept += 1
             continue
         days = rule.noncurrent_days or 0
-        if now - became_noncurrent >= days * day:
+        if now >= due(became_noncurrent, days, day):
             txn_delete(conn, obj.bucket, obj.key, obj.version_id)
             removed += 1
     return removed
+
+
+def due(start: float, days: int, day: float) -> float:
+    """When an action of ``days`` days falls due for something that started at ``start``:
+    AWS adds the days, then rounds up to the next midnight UTC (a multiple of ``day``)."""
+    return math.ceil((start + days * day) / day) * day
 
 
 def _current_expired(rule: Rule, current: ObjectVersion, now: float, day: float) -> bool:
@@ -144,7 +152,7 @@ def _current_expired(rule: Rule, current: ObjectVersion, now: float, day: float)
         return False
     if rule.expire_date is not None and now >= rule.expire_date:
         return True
-    return bool(rule.expire_days) and now - current.last_modified >= (rule.expire_days or 0) * day
+    return bool(rule.expire_days) and now >= due(current.last_modified, rule.expire_days or 0, day)
 
 
 def _sweep_key(
@@ -205,7 +213,8 @@ def txn_abort_uploads(
     stats = SweepStats()
     if rule.abort_days is None or not rule.enabled:
         return stats
-    cutoff = now - rule.abort_days * day
+    # due(created) <= now  <=>  created <= floor((now - days * day) / day) * day
+    cutoff = math.floor((now - rule.abort_days * day) / day) * day
     rows = conn.execute(
         "SELECT upload_id, key FROM uploads WHERE bucket = ? AND created <= ? LIMIT 1000",
         (bucket, cutoff),

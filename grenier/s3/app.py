@@ -197,7 +197,7 @@ async def _common_headers(request: web.Request, response: web.StreamResponse) ->
     request_id = request.get("request_id", "")
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
-    response.headers.setdefault("Server", "Grenier")
+    response.headers["Server"] = "Grenier"
     service = request.app.get("s3_service")
     if service is not None:
         for hook in service.response_hooks:
