@@ -47,7 +47,7 @@ class Engine:
         writer = schema.connect(self.db_path, durable=self.config.durable)
         schema.create(writer)
         self.writer = writer
-        self.committer = Committer(writer)
+        self.committer = Committer(writer, str(self.root / "meta.db.writer-lock"))
         self._garbage_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------
