@@ -51,6 +51,45 @@ CURRENT_SQL = (
 )
 
 
+def _walk(
+    conn: sqlite3.Connection,
+    sql: str,
+    bucket: str,
+    bprefix: bytes,
+    bdelim: bytes,
+    bmarker: bytes,
+    *,
+    one_row_per_query: bool = False,
+) -> Iterator[tuple[bytes | None, tuple[Any, ...] | None]]:
+    """Key order from just after the marker (or the prefix): yields ``(common_prefix,
+    None)`` for each delimiter group after the marker, seeking past its members, and
+    ``(None, row)`` for every other row. ``one_row_per_query``: re-query after each row
+    (the caller reads that key's other rows itself). The caller may stop at any time."""
+    hi = _upper(bprefix)
+    if bmarker and bmarker >= bprefix:
+        lo, inclusive = bmarker, False
+    else:
+        lo, inclusive = bprefix, True
+    while True:
+        progressed = False
+        for row in _rows(conn, sql, bucket, lo, inclusive, hi):
+            key = bytes(row[0])
+            progressed = True
+            cut = key.find(bdelim, len(bprefix)) if bdelim else -1
+            if cut >= 0:
+                common = key[: cut + len(bdelim)]
+                lo, inclusive = common + SKIP, True
+                if common > bmarker or not bmarker:
+                    yield common, None
+                break
+            yield None, row
+            lo, inclusive = key, False
+            if one_row_per_query:
+                break
+        if not progressed:
+            return
+
+
 def list_current(
     conn: sqlite3.Connection,
     bucket: str,
@@ -62,47 +101,29 @@ def list_current(
     owner: str = "",
 ) -> ListPage:
     bprefix, bdelim, bmarker = enc_key(prefix), enc_key(delimiter), enc_key(marker)
-    hi = _upper(bprefix)
     entries: list[ListEntry] = []
     prefixes: list[str] = []
-    if bmarker >= bprefix:
-        lo, inclusive = bmarker, False
-    else:
-        lo, inclusive = bprefix, True
     last: bytes | None = None
-    while True:
-        progressed = False
-        for row in _rows(conn, CURRENT_SQL, bucket, lo, inclusive, hi):
-            key = bytes(row[0])
-            if bdelim:
-                cut = key.find(bdelim, len(bprefix))
-                if cut >= 0:
-                    common = key[: cut + len(bdelim)]
-                    lo, inclusive = common + SKIP, True
-                    if common > bmarker or not bmarker:
-                        if len(entries) + len(prefixes) >= max_keys:
-                            return _page(entries, prefixes, True, last)
-                        prefixes.append(dec_key(common))
-                        last = common
-                    progressed = True
-                    break
-            if len(entries) + len(prefixes) >= max_keys:
-                return _page(entries, prefixes, True, last)
-            entries.append(
-                ListEntry(
-                    key=dec_key(key),
-                    size=row[1],
-                    etag=row[2],
-                    last_modified=row[3],
-                    owner=owner,
-                    checksum_algorithms=algorithms(row[4]),
-                )
+    for common, row in _walk(conn, CURRENT_SQL, bucket, bprefix, bdelim, bmarker):
+        if len(entries) + len(prefixes) >= max_keys:
+            return _page(entries, prefixes, True, last)
+        if common is not None:
+            prefixes.append(dec_key(common))
+            last = common
+            continue
+        assert row is not None
+        last = bytes(row[0])
+        entries.append(
+            ListEntry(
+                key=dec_key(last),
+                size=row[1],
+                etag=row[2],
+                last_modified=row[3],
+                owner=owner,
+                checksum_algorithms=algorithms(row[4]),
             )
-            last = key
-            lo, inclusive = key, False
-            progressed = True
-        if not progressed:
-            return _page(entries, prefixes, False, last)
+        )
+    return _page(entries, prefixes, False, last)
 
 
 def _page(
@@ -135,7 +156,6 @@ def list_versions(
     owner: str = "",
 ) -> ListPage:
     bprefix, bdelim, bmarker = enc_key(prefix), enc_key(delimiter), enc_key(key_marker)
-    hi = _upper(bprefix)
     entries: list[ListEntry] = []
     prefixes: list[str] = []
     last: tuple[bytes, str] | None = None
@@ -174,41 +194,24 @@ def list_versions(
                 if full():
                     return _vpage(entries, prefixes, True, last)
                 add(row)
-    if bmarker >= bprefix and key_marker:
-        lo, inclusive = bmarker, False
-    else:
-        lo, inclusive = bprefix, True
-    while True:
-        progressed = False
-        for row in _rows(conn, VERSIONS_SQL, bucket, lo, inclusive, hi):
-            key = bytes(row[0])
-            if bdelim:
-                cut = key.find(bdelim, len(bprefix))
-                if cut >= 0:
-                    common = key[: cut + len(bdelim)]
-                    lo, inclusive = common + SKIP, True
-                    if common > bmarker or not key_marker:
-                        if full():
-                            return _vpage(entries, prefixes, True, last)
-                        prefixes.append(dec_key(common))
-                        last = (common, "")
-                    progressed = True
-                    break
+    older = VERSIONS_SQL.format(cond="key = ? AND seq < ?")
+    for common, row in _walk(
+        conn, VERSIONS_SQL, bucket, bprefix, bdelim, bmarker, one_row_per_query=True
+    ):
+        if full():
+            return _vpage(entries, prefixes, True, last)
+        if common is not None:
+            prefixes.append(dec_key(common))
+            last = (common, "")
+            continue
+        assert row is not None
+        add(row)
+        # every older version of this key before moving on
+        for more in conn.execute(older, (bucket, bytes(row[0]), row[8])):
             if full():
                 return _vpage(entries, prefixes, True, last)
-            add(row)
-            lo, inclusive = key, False
-            progressed = True
-            # finish every version of this key before moving on
-            for more in conn.execute(
-                VERSIONS_SQL.format(cond="key = ? AND seq < ?"), (bucket, key, row[8])
-            ):
-                if full():
-                    return _vpage(entries, prefixes, True, last)
-                add(more)
-            break
-        if not progressed:
-            return _vpage(entries, prefixes, False, last)
+            add(more)
+    return _vpage(entries, prefixes, False, last)
 
 
 def _in_group(key: bytes, prefix: bytes, delim: bytes) -> bool:
