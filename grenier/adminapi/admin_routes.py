@@ -14,16 +14,14 @@ Errors are ``{"Code", "Message"}`` with the S3 status of the code.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from grenier.adminapi.signed import read_signed
 from grenier.engine import Bucket, EngineError
-from grenier.s3.auth import RequestView, authenticate
 from grenier.s3.commit import commit
 from grenier.s3.errors import S3Error, from_engine
 
@@ -79,17 +77,8 @@ class AdminRoute:
             return _error(from_engine(exc))
 
     async def _authenticate(self, request: web.Request) -> bytes:
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            raise S3Error("MaxMessageLengthExceeded")
-        raw_path, _, raw_query = request.raw_path.partition("?")
-        view = RequestView(request.method, raw_path, raw_query, request.headers)
-        service = self.service
-        ctx = authenticate(view, service.secret_for, region=service.settings.region, body=body)
-        declared = ctx.content_sha256
-        if declared and not hmac.compare_digest(hashlib.sha256(body).hexdigest(), declared):
-            raise S3Error("XAmzContentSHA256Mismatch")
-        if ctx.access_key != service.settings.root_access_key:
+        body, ctx = await read_signed(request, self.service, MAX_BODY)
+        if ctx.access_key != self.service.settings.root_access_key:
             raise S3Error("AccessDenied")
         return body
 

@@ -10,8 +10,6 @@ the same key look-up as S3, and :func:`grenier.adminapi.iam_query.handle_iam` an
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -19,11 +17,11 @@ from aiohttp import web
 
 from grenier.iam.evaluate import Principal
 from grenier.iam.store import IamStore
-from grenier.s3.auth import RequestView, authenticate
 from grenier.s3.errors import S3Error
 
 from . import iam_xml
 from .iam_query import handle_iam
+from .signed import read_signed
 
 if TYPE_CHECKING:
     from grenier.s3.app import S3Service
@@ -62,16 +60,8 @@ class IamRoute:
         return _xml(status, body)
 
     async def _authenticate(self, request: web.Request) -> tuple[dict[str, str], Principal]:
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            raise S3Error("MaxMessageLengthExceeded")
-        raw_path, _, raw_query = request.raw_path.partition("?")
-        view = RequestView(request.method, raw_path, raw_query, request.headers)
         service = self.service
-        ctx = authenticate(view, service.secret_for, region=service.settings.region, body=body)
-        declared = ctx.content_sha256
-        if declared and not hmac.compare_digest(hashlib.sha256(body).hexdigest(), declared):
-            raise S3Error("XAmzContentSHA256Mismatch")
+        body, ctx = await read_signed(request, service, MAX_BODY)
         if ctx.access_key is None or service.principal_for is None:
             raise S3Error("AccessDenied")
         caller = service.principal_for(ctx.access_key)
@@ -79,6 +69,7 @@ class IamRoute:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise S3Error("InvalidArgument", message="The form body is not UTF-8.") from None
+        raw_query = request.raw_path.partition("?")[2]
         params = dict(parse_qsl(raw_query, keep_blank_values=True))
         params.update(parse_qsl(text, keep_blank_values=True))
         return params, caller
