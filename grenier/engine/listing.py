@@ -113,17 +113,26 @@ def list_current(
             continue
         assert row is not None
         last = bytes(row[0])
-        entries.append(
-            ListEntry(
-                key=dec_key(last),
-                size=row[1],
-                etag=row[2],
-                last_modified=row[3],
-                owner=owner,
-                checksum_algorithms=algorithms(row[4]),
-            )
-        )
+        entries.append(_entry(row, owner))
     return _page(entries, prefixes, False, last)
+
+
+def _entry(row: tuple[Any, ...], owner: str) -> ListEntry:
+    """A listing entry from a CURRENT_SQL row, or a VERSIONS_SQL row (longer: version
+    id, latest and delete-marker flags follow the common columns)."""
+    entry = ListEntry(
+        key=dec_key(bytes(row[0])),
+        size=row[1],
+        etag=row[2],
+        last_modified=row[3],
+        owner=owner,
+        checksum_algorithms=algorithms(row[4]),
+    )
+    if len(row) > 5:
+        entry.version_id = row[5]
+        entry.is_latest = bool(row[6])
+        entry.delete_marker = bool(row[7])
+    return entry
 
 
 def _page(
@@ -165,21 +174,8 @@ def list_versions(
 
     def add(row: tuple[Any, ...]) -> None:
         nonlocal last
-        key = bytes(row[0])
-        entries.append(
-            ListEntry(
-                key=dec_key(key),
-                size=row[1],
-                etag=row[2],
-                last_modified=row[3],
-                version_id=row[5],
-                is_latest=bool(row[6]),
-                delete_marker=bool(row[7]),
-                owner=owner,
-                checksum_algorithms=algorithms(row[4]),
-            )
-        )
-        last = (key, row[5])
+        entries.append(_entry(row, owner))
+        last = (bytes(row[0]), row[5])
 
     # Remaining versions of the marker key itself (older than version_id_marker).
     if key_marker and version_id_marker and bmarker >= bprefix:

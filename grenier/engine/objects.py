@@ -58,19 +58,11 @@ def bucket_row(conn: sqlite3.Connection, bucket: str) -> tuple[str, int | None, 
 
 
 def latest(conn: sqlite3.Connection, bucket: str, key: str) -> ObjectVersion | None:
-    row = conn.execute(
-        f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1",
-        (bucket, enc_key(key)),
-    ).fetchone()
-    return object_from_row(row) if row else None
+    return _read(conn, bucket, key, None)
 
 
 def version(conn: sqlite3.Connection, bucket: str, key: str, vid: str) -> ObjectVersion | None:
-    row = conn.execute(
-        f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ? AND version_id = ?",
-        (bucket, enc_key(key), vid),
-    ).fetchone()
-    return object_from_row(row) if row else None
+    return _read(conn, bucket, key, vid)
 
 
 READ_SQL = (
@@ -80,7 +72,8 @@ READ_SQL = (
 
 
 def _read(conn: sqlite3.Connection, bucket: str, key: str, vid: str | None) -> ObjectVersion | None:
-    """One statement for the version and its bucket's versioning state (the GET path)."""
+    """The latest version (``vid`` None) or one version, with its bucket's versioning
+    state read in the same statement (GET/HEAD need both)."""
     if vid is None:
         row = conn.execute(READ_SQL + "is_latest = 1", (bucket, enc_key(key))).fetchone()
     else:
@@ -93,14 +86,14 @@ def get(
 ) -> ObjectVersion:
     """The version to read. A latest delete marker reads as NoSuchKey (with details)."""
     if version_id is None:
-        obj = _read(conn, bucket, key, None)
+        obj = latest(conn, bucket, key)
         if obj is None:
             _ensure_bucket(conn, bucket)
             raise no_such_key(key)
         if obj.delete_marker:
             raise EngineError("NoSuchKey", key=key, delete_marker="true", version_id=obj.version_id)
         return obj
-    obj = _read(conn, bucket, key, version_id)
+    obj = version(conn, bucket, key, version_id)
     if obj is None:
         _ensure_bucket(conn, bucket)
         raise EngineError("NoSuchVersion", key=key, version_id=version_id)

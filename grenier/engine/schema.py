@@ -8,8 +8,9 @@ and a listing can seek past a whole delimiter group with ``key >= prefix || 0xFF
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
+
+from grenier.sqlite_wal import enable_wal
 
 SCHEMA_VERSION = 1
 
@@ -79,14 +80,7 @@ CREATE TABLE IF NOT EXISTS meta (
 def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     """Open the index. ``durable`` selects synchronous=FULL (fsync on every commit)."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-    for attempt in range(100):  # another process may be switching a new file to WAL
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            break
-        except sqlite3.OperationalError:
-            if attempt == 99:
-                raise
-            time.sleep(0.05)
+    enable_wal(conn)
     conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=OFF")

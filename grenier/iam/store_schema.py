@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from pathlib import Path
+
+from grenier.sqlite_wal import enable_wal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -45,25 +46,12 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def _wal(conn: sqlite3.Connection) -> None:
-    """Switch to WAL. Several processes opening a new file at once may find it locked
-    while another one switches (SQLite does not wait on that): retry briefly."""
-    for attempt in range(100):
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError:
-            if attempt == 99:
-                raise
-            time.sleep(0.05)
-
-
 def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     _create_private(path)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 30000")
-    _wal(conn)
+    enable_wal(conn)
     conn.execute("PRAGMA synchronous = FULL")
     conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
     return conn
