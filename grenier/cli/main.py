@@ -17,6 +17,7 @@ from grenier.cli.base import GrenierGroup
 from grenier.cli.bucket import mb, rb
 from grenier.cli.completion import completion
 from grenier.cli.cp import cp, mv
+from grenier.cli.dataset import dataset
 from grenier.cli.du import du, find
 from grenier.cli.health import ping, ready
 from grenier.cli.ilm import ilm
@@ -71,12 +72,7 @@ for command in (
 ):
     cli.add_command(command)
 
-try:
-    from grenier.cli.dataset import dataset
-except ImportError:  # written by another team member; the CLI works without it
-    pass
-else:
-    cli.add_command(dataset)
+cli.add_command(dataset)
 
 
 def main() -> None:

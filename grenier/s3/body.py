@@ -12,6 +12,7 @@ import os
 
 from grenier.engine import Staged
 from grenier.engine.files import TempFile
+from grenier.s3 import xml
 from grenier.s3.auth import BodyChecksums, PayloadReader
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
@@ -19,11 +20,6 @@ from grenier.s3.errors import S3Error
 FLUSH = 1 << 20
 SYNC_EVERY = 8 << 20
 MAX_PUT = 5 * 1024**3
-
-
-def _write(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
-    checks.update(data)
-    temp.write(data)
 
 
 def _write_other(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
@@ -101,7 +97,7 @@ async def receive(
             stored = checks.verify(reader.trailers)
             return Staged(size=size, md5_hex=checks.md5_hex, inline=data, checksums=stored)
         if data:
-            await loop.run_in_executor(None, _write, temp, checks, data)
+            await _submit(loop, temp, checks, data)
         stored = checks.verify(reader.trailers)
         if syncs:
             await asyncio.gather(*syncs)
@@ -115,3 +111,14 @@ async def receive(
         if temp is not None:
             temp.discard()
         raise
+
+
+async def read_verified(req: S3Request, limit: int = xml.MAX_BODY) -> bytes:
+    """A small configuration body, checked against Content-MD5 or x-amz-checksum-*."""
+    data = await req.http.content.read(limit + 1)
+    if len(data) > limit:
+        raise S3Error("MaxMessageLengthExceeded")
+    checks = BodyChecksums.from_request(req.headers)
+    checks.update(data)
+    checks.verify({})
+    return data

@@ -35,11 +35,11 @@ from grenier.s3.acls import (  # noqa: F401  (re-exported for the handlers)
     check_ownership,
     ownership_of,
 )
+from grenier.s3.body import read_verified
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.delete import read_verified
 from grenier.s3.handlers.get import resolve, version_arg
 from grenier.s3.owner import OWNER_ID
 from grenier.s3.responses import empty, xml_response

@@ -11,7 +11,7 @@ from grenier.engine import EngineError
 from grenier.engine import objects as engine_objects
 from grenier.engine.objects import DeleteOutcome
 from grenier.s3 import xml
-from grenier.s3.auth import BodyChecksums
+from grenier.s3.body import read_verified
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error, from_engine
@@ -41,17 +41,6 @@ async def delete_object(req: S3Request) -> web.StreamResponse:
 
     out = await commit(req.engine, txn)
     return empty(204, outcome_headers(out))
-
-
-async def read_verified(req: S3Request, limit: int = xml.MAX_BODY) -> bytes:
-    """A small configuration body, checked against Content-MD5 or x-amz-checksum-*."""
-    data = await req.http.content.read(limit + 1)
-    if len(data) > limit:
-        raise S3Error("MaxMessageLengthExceeded")
-    checks = BodyChecksums.from_request(req.headers)
-    checks.update(data)
-    checks.verify({})
-    return data
 
 
 @handles("DeleteObjects")

@@ -16,11 +16,11 @@ from aiohttp import web
 
 from grenier.engine import Bucket
 from grenier.s3 import xml
+from grenier.s3.body import read_verified
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.delete import read_verified
 from grenier.s3.responses import empty, xml_response
 
 MAX_RULES = 1000

@@ -17,11 +17,11 @@ from grenier.iam.errors import PolicyError
 from grenier.iam.policy import BUCKET_POLICY_MAX_BYTES, parse_bucket_policy
 from grenier.iam.public import is_public
 from grenier.s3 import xml
+from grenier.s3.body import read_verified
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.delete import read_verified
 from grenier.s3.responses import empty, xml_response
 
 # Read a little past the 20 KB limit so an oversized document is refused by its size.

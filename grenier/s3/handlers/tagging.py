@@ -13,11 +13,11 @@ from aiohttp import web
 from grenier.engine import Bucket, ObjectVersion
 from grenier.engine import objects as engine_objects
 from grenier.s3 import objectmeta, xml
+from grenier.s3.body import read_verified
 from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.delete import read_verified
 from grenier.s3.handlers.get import resolve, version_arg
 from grenier.s3.responses import empty, xml_response
 
