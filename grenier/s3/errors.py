@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grenier.engine.errors import EngineError
+
 # code -> (HTTP status, default message). Statuses follow the AWS S3 API reference
 # ("List of error codes"); the Grenier-specific quota code follows MinIO's.
 ERRORS: dict[str, tuple[int, str]] = {
@@ -220,10 +222,10 @@ DETAIL_ELEMENTS: dict[str, str] = {
 }
 
 
-def from_engine(exc: Exception) -> S3Error:
-    """Translate a :class:`grenier.engine.EngineError` (duck-typed: code, message, details)."""
-    code = ENGINE_CODES.get(exc.code, exc.code)  # type: ignore[attr-defined]
-    details: dict[str, str] = dict(exc.details)  # type: ignore[attr-defined]
+def from_engine(exc: EngineError) -> S3Error:
+    """Translate an engine refusal into the S3 error the client sees."""
+    code = ENGINE_CODES.get(exc.code, exc.code)
+    details: dict[str, str] = dict(exc.details)
     headers: dict[str, str] = {}
     if details.pop("delete_marker", None) == "true":
         headers["x-amz-delete-marker"] = "true"
@@ -233,4 +235,4 @@ def from_engine(exc: Exception) -> S3Error:
     extra = {DETAIL_ELEMENTS[k]: v for k, v in details.items() if k in DETAIL_ELEMENTS}
     if code not in ERRORS:
         return S3Error("InternalError")
-    return S3Error(code, message=exc.message or None, extra=extra, headers=headers)  # type: ignore[attr-defined]
+    return S3Error(code, message=exc.message or None, extra=extra, headers=headers)

@@ -6,6 +6,7 @@ import email.utils
 import functools
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -124,7 +125,7 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 def check_read_conditions(
-    headers: dict[str, str] | object,
+    headers: Mapping[str, str],
     etag: str,
     last_modified: float,
     *,
@@ -136,7 +137,7 @@ def check_read_conditions(
     precedence: If-Match true overrides If-Unmodified-Since; If-None-Match false
     overrides If-Modified-Since.
     """
-    get = headers.get  # type: ignore[attr-defined]
+    get = headers.get
     if_match = get(prefix + "if-match")
     if_none = get(prefix + "if-none-match")
     if_unmod = parse_http_date(get(prefix + "if-unmodified-since"))
