@@ -23,6 +23,7 @@ export GRENIER_AWS_CLI="$PWD/.venv-awscli/bin/aws"
 $PY -m ruff check grenier tests benchmarks
 $PY -m ruff format --check grenier tests benchmarks
 $PY -m mypy
+lint-imports  # import layering (pyproject.toml [tool.importlinter])
 set +e
 $PY -m pytest -n 2 --dist loadgroup "$@"
 rc=$?

@@ -22,7 +22,6 @@ from aiohttp import web
 
 from grenier.adminapi.signed import read_signed
 from grenier.engine import Bucket, EngineError
-from grenier.s3.commit import commit
 from grenier.s3.errors import S3Error, from_engine
 
 if TYPE_CHECKING:
@@ -105,7 +104,7 @@ class AdminRoute:
         def update(b: Bucket) -> None:
             b.quota = quota
 
-        updated = await commit(engine, engine.txn_set_bucket(bucket, update))
+        updated = await engine.update_bucket(bucket, update)
         return _json(200, _quota_doc(updated))
 
     def _usage(self, only: str | None) -> dict[str, Any]:

@@ -49,9 +49,9 @@ def user(item: User, tag: str = "User") -> Element:
     text(el, "Arn", item.arn)
     text(el, "CreateDate", item.created)
     tags = SubElement(el, "Tags")
-    tag = SubElement(tags, "member")
-    text(tag, "Key", STATUS_TAG)
-    text(tag, "Value", "enabled" if item.enabled else "disabled")
+    member = SubElement(tags, "member")
+    text(member, "Key", STATUS_TAG)
+    text(member, "Value", "enabled" if item.enabled else "disabled")
     return el
 
 

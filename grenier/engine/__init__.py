@@ -1,32 +1,57 @@
-"""The storage engine: a SQLite index (WAL) plus data files named by the engine."""
+"""The storage engine: a SQLite index (WAL) plus data files named by the engine.
 
-from grenier.engine.engine import Engine, EngineConfig, valid_bucket_name
+This package's names are the engine's whole interface: the protocol layers
+(``grenier.s3``, ``grenier.adminapi``) import from here only, never from its modules
+(an import-linter contract in ``pyproject.toml`` checks it).
+"""
+
+from grenier.engine.base import EngineConfig
+from grenier.engine.engine import Engine
 from grenier.engine.errors import EngineError
+from grenier.engine.ingest import MAX_OBJECT_SIZE, Body, BodyHasher, Digest
+from grenier.engine.lifecycle import DAY, SweepStats
 from grenier.engine.model import (
     NULL_VERSION,
     Bucket,
+    CompletedPart,
+    DeleteOutcome,
+    ListEntry,
     ListPage,
     ObjectVersion,
     Part,
     Segment,
-    Staged,
     Upload,
+    WriteConditions,
 )
-from grenier.engine.objects import NewObject, WriteConditions
+from grenier.engine.multipart import MAX_PARTS, MIN_PART_SIZE
+from grenier.engine.ops_buckets import valid_bucket_name
+from grenier.engine.reading import OpenedObject
+from grenier.engine.recovery import mark_clean
 
 __all__ = [
+    "DAY",
+    "MAX_OBJECT_SIZE",
+    "MAX_PARTS",
+    "MIN_PART_SIZE",
     "NULL_VERSION",
+    "Body",
+    "BodyHasher",
     "Bucket",
+    "CompletedPart",
+    "DeleteOutcome",
+    "Digest",
     "Engine",
     "EngineConfig",
     "EngineError",
+    "ListEntry",
     "ListPage",
-    "NewObject",
     "ObjectVersion",
+    "OpenedObject",
     "Part",
     "Segment",
-    "Staged",
+    "SweepStats",
     "Upload",
     "WriteConditions",
+    "mark_clean",
     "valid_bucket_name",
 ]

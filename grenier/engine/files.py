@@ -5,24 +5,36 @@ Layout under DATA_DIR::
     objects/ab/cd/<32 hex>   committed (or about to be committed) data files
     tmp/<32 hex>.part        bodies being received; removed or renamed, never read
 
-A write goes tmp -> fsync -> rename into objects/ -> fsync(dir) before the index
-row that points at it is committed, so an acknowledged object always has its bytes.
+A file enters ``objects/`` in one of two ways, and both end with the same fsyncs before
+the index row that points at it is committed, so an acknowledged object always has its
+bytes (in ``--durability full``):
+
+* :meth:`FileStore.publish`: a finished temp file (already ``fdatasync``-ed) is renamed
+  in, then its directory is fsynced;
+* :meth:`FileStore.link`: a new name for an existing file (a copy: data files are
+  immutable), then its directory is fsynced.
+
+A new fan-out directory is fsynced into its parent as it is created.
 """
 
 from __future__ import annotations
 
-import hashlib
+import errno
 import os
 import sqlite3
 import threading
 import uuid
 from pathlib import Path
 
+from grenier.engine.errors import EngineError
+
 # Set (by the committer, after COMMIT) when a committed transaction released a data file
 # (a ``garbage`` row); cleared by the engine's collector before it looks, so most
 # commits skip reading the garbage table at all.
 GARBAGE_PENDING = threading.Event()
 _in_batch = threading.local()
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 def add_garbage(conn: sqlite3.Connection, rel: str) -> None:
@@ -38,6 +50,10 @@ def batch_committed() -> None:
         GARBAGE_PENDING.set()
 
 
+def batch_rolled_back() -> None:
+    _in_batch.garbage = False
+
+
 def new_name() -> str:
     return uuid.uuid4().hex
 
@@ -46,10 +62,18 @@ def rel_path(name: str) -> str:
     return f"{name[:2]}/{name[2:4]}/{name}"
 
 
+def insufficient_storage(exc: OSError) -> EngineError | None:
+    """The engine's refusal for a write that found the disk full (None: another error)."""
+    if exc.errno in NO_SPACE:
+        return EngineError("InsufficientStorage")
+    return None
+
+
 class FileStore:
     def __init__(self, root: Path, *, durable: bool) -> None:
         self.root = root
         self.objects = root / "objects"
+        self._prefix = f"{self.objects}/"
         self.tmp = root / "tmp"
         self.durable = durable
         self.objects.mkdir(parents=True, exist_ok=True)
@@ -58,22 +82,41 @@ class FileStore:
     def path(self, rel: str) -> Path:
         return self.objects / rel
 
+    def path_str(self, rel: str) -> str:
+        """``path`` as a plain string (cheaper, for the read path)."""
+        return self._prefix + rel
+
     def new_temp(self) -> TempFile:
         return TempFile(self, self.tmp / f"{new_name()}.part")
 
-    def publish(self, temp: Path) -> str:
-        """Move a finished temp file into objects/; returns its relative name."""
-        name = new_name()
-        rel = rel_path(name)
+    def _new_destination(self) -> tuple[str, Path]:
+        """A fresh relative name and its path, with its fan-out directories in place."""
+        rel = rel_path(new_name())
         dest = self.objects / rel
         parent = dest.parent
         if not parent.is_dir():
             parent.mkdir(parents=True, exist_ok=True)
             if self.durable:
                 fsync_dir(parent.parent)
+                fsync_dir(parent.parent.parent)
+        return rel, dest
+
+    def publish(self, temp: Path) -> str:
+        """Move a finished temp file into objects/; returns its relative name."""
+        rel, dest = self._new_destination()
         os.rename(temp, dest)
         if self.durable:
-            fsync_dir(parent)
+            fsync_dir(dest.parent)
+        return rel
+
+    def link(self, source_rel: str) -> str:
+        """A second name for a published file (its bytes are immutable); returns the new
+        relative name. FileNotFoundError if the source is gone (callers fall back to
+        copying bytes from a descriptor they hold)."""
+        rel, dest = self._new_destination()
+        os.link(self.objects / source_rel, dest)
+        if self.durable:
+            fsync_dir(dest.parent)
         return rel
 
     def remove(self, rel: str) -> None:
@@ -123,11 +166,3 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def md5_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()

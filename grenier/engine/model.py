@@ -23,8 +23,8 @@ class Bucket:
     owner: str
     versioning: str = ""  # "" (never enabled) | "Enabled" | "Suspended"
     quota: int | None = None
-    size: int = 0
-    objects: int = 0
+    size: int = 0  # bytes of every stored object version
+    objects: int = 0  # stored object versions (delete markers excluded)
     config: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,6 +93,40 @@ class Part:
     last_modified: float
     checksums: dict[str, str] = field(default_factory=dict)
     file: str | None = None
+
+
+@dataclass
+class WriteConditions:
+    """A conditional write (If-Match / If-None-Match), checked inside the transaction."""
+
+    if_match: str | None = None  # an ETag without quotes, or "*"
+    if_none_match: str | None = None  # "*" (or an ETag)
+
+
+@dataclass
+class NewObject:
+    """Everything a committed version needs besides its bytes."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    etag: str = ""
+    checksums: dict[str, str] = field(default_factory=dict)
+    parts: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DeleteOutcome:
+    version_id: str | None = None
+    delete_marker: bool = False
+
+
+@dataclass
+class CompletedPart:
+    """One part named by a CompleteMultipartUpload request."""
+
+    number: int
+    etag: str  # without quotes
+    checksums: dict[str, str]
 
 
 @dataclass

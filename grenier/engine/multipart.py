@@ -10,24 +10,24 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from grenier.engine.errors import EngineError
 from grenier.engine.files import add_garbage
-from grenier.engine.model import Part, Segment, Staged, Upload
-from grenier.engine.objects import NewObject, WriteConditions, bucket_row, txn_put
+from grenier.engine.model import (
+    CompletedPart,
+    NewObject,
+    Part,
+    Segment,
+    Staged,
+    Upload,
+    WriteConditions,
+)
+from grenier.engine.objects import bucket_row, txn_put
 from grenier.engine.rows import dec_key, dumps, enc_key, part_from_row, upload_from_row
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10000
-
-
-@dataclass
-class CompletedPart:
-    number: int
-    etag: str  # without quotes
-    checksums: dict[str, str]
 
 
 def new_upload_id() -> str:

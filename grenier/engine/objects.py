@@ -11,36 +11,20 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from grenier.engine.errors import EngineError, no_such_bucket, no_such_key
 from grenier.engine.files import add_garbage
-from grenier.engine.model import NULL_VERSION, ObjectVersion, Segment, Staged
+from grenier.engine.model import (
+    NULL_VERSION,
+    DeleteOutcome,
+    NewObject,
+    ObjectVersion,
+    Segment,
+    Staged,
+    WriteConditions,
+)
 from grenier.engine.rows import OBJECT_COLUMNS, dumps, enc_key, object_from_row
-
-
-@dataclass
-class WriteConditions:
-    if_match: str | None = None  # an ETag without quotes, or "*"
-    if_none_match: str | None = None  # "*" (or an ETag)
-
-
-@dataclass
-class NewObject:
-    """Everything a committed version needs besides its bytes."""
-
-    meta: dict[str, Any] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    etag: str = ""
-    checksums: dict[str, str] = field(default_factory=dict)
-    parts: list[int] = field(default_factory=list)
-
-
-@dataclass
-class DeleteOutcome:
-    version_id: str | None = None
-    delete_marker: bool = False
 
 
 def new_version_id() -> str:

@@ -83,7 +83,7 @@ def recover(conn: sqlite3.Connection, store: FileStore, root: Path) -> RecoveryR
         marker.unlink()
         return report
     count = conn.execute("SELECT COUNT(*) FROM objects").fetchone()[0]
-    if count <= SYNC_SWEEP_LIMIT:
+    if count <= int(os.environ.get("GRENIER_SWEEP_SYNC_LIMIT", SYNC_SWEEP_LIMIT)):
         report.orphans_removed = sweep_orphans(conn, store, started)
         report.sweep = "done"
     else:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from grenier.engine import Bucket, Engine
 from grenier.s3.auth import AuthContext
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class S3Request:
         return self.http.headers
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         return self.service.engine
 
     def resource(self) -> str:
@@ -39,9 +40,9 @@ class S3Request:
             return "/"
         return f"/{self.bucket}/{self.key}" if self.key is not None else f"/{self.bucket}"
 
-    def bucket_state(self) -> Any:
+    def bucket_state(self) -> Bucket:
         """The bucket's engine record, read once per request (NoSuchBucket if absent)."""
-        state = self.extra.get("bucket_state")
+        state: Bucket | None = self.extra.get("bucket_state")
         if state is None:
             state = self.engine.get_bucket(self.require_bucket())
             self.extra["bucket_state"] = state

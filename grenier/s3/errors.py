@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grenier.engine.errors import EngineError
+from grenier.engine import EngineError
 
 # code -> (HTTP status, default message). Statuses follow the AWS S3 API reference
 # ("List of error codes"); the Grenier-specific quota code follows MinIO's.

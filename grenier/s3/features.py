@@ -20,15 +20,12 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from grenier.engine import Engine, EngineError
-from grenier.engine import lifecycle as engine_lc
+from grenier.engine import DAY, Engine, EngineError, SweepStats
 from grenier.s3 import router
-from grenier.s3.commit import commit
 from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.handlers import cors
 from grenier.s3.responses import error_response
@@ -125,35 +122,14 @@ def cors_response_hook(service: S3Service) -> Callable[[web.Request, web.StreamR
 # -- lifecycle -------------------------------------------------------------------------
 def day_seconds() -> float:
     try:
-        return max(0.001, float(os.environ.get("GRENIER_LIFECYCLE_DAY_SECONDS", engine_lc.DAY)))
+        return max(0.001, float(os.environ.get("GRENIER_LIFECYCLE_DAY_SECONDS", DAY)))
     except ValueError:
-        return engine_lc.DAY
+        return DAY
 
 
-async def sweep(engine: Engine, now: float | None = None) -> engine_lc.SweepStats:
+async def sweep(engine: Engine, now: float | None = None) -> SweepStats:
     """One pass over every bucket's enabled lifecycle rules."""
-    now = time.time() if now is None else now
-    day = day_seconds()
-    total = engine_lc.SweepStats()
-    for bucket in engine.list_buckets():
-        for rule in engine_lc.rules_of(bucket.config):
-            try:
-                if rule.touches_objects:
-                    after: str | None = None
-                    while True:
-                        fn = partial(engine_lc.txn_sweep_keys, bucket=bucket.name, rule=rule)
-                        stats, after = await commit(
-                            engine, partial(fn, after=after, now=now, day=day)
-                        )
-                        total.add(stats)
-                        if after is None:
-                            break
-                if rule.abort_days is not None:
-                    fn2 = partial(engine_lc.txn_abort_uploads, bucket=bucket.name, rule=rule)
-                    total.add(await commit(engine, partial(fn2, now=now, day=day)))
-            except EngineError as exc:  # e.g. the bucket was deleted meanwhile
-                log.info("lifecycle: bucket %s rule %s: %s", bucket.name, rule.id, exc)
-    return total
+    return await engine.apply_lifecycle(time.time() if now is None else now, day_seconds())
 
 
 async def sweeper(engine: Engine, interval: float) -> None:
@@ -168,6 +144,8 @@ async def sweeper(engine: Engine, interval: float) -> None:
             continue
         if stats.expired + stats.noncurrent_removed + stats.markers_removed + stats.uploads_aborted:
             log.info("lifecycle: %s", stats)
+        for error in stats.errors:
+            log.info("lifecycle: %s", error)
 
 
 def start_sweeper(service: S3Service, interval: float) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from grenier.engine import Engine, EngineConfig
+from grenier.engine import Engine, EngineConfig, mark_clean
 from grenier.s3.app import S3Service, S3Settings, build_app
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
 
@@ -188,8 +188,6 @@ def run(argv: list[str]) -> int:
         run_worker(cfg, creds, sock)
     else:
         supervise(cfg, creds, sock)
-    from grenier.engine.recovery import mark_clean
-
     mark_clean(cfg.data_dir)
     os.close(lock_fd)
     return 0

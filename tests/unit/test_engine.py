@@ -2,48 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
 import sqlite3
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from grenier.engine import (
+    Body,
+    CompletedPart,
     Engine,
     EngineConfig,
     EngineError,
-    NewObject,
-    Segment,
-    Staged,
-    multipart,
-    objects,
+    ObjectVersion,
 )
-from grenier.engine.files import rel_path
+
+T = TypeVar("T")
+
+
+class Hasher:
+    def __init__(self) -> None:
+        self.md5 = hashlib.md5()
+
+    def update_md5(self, data: bytes) -> None:
+        self.md5.update(data)
+
+    def update_other(self, data: bytes) -> None:
+        pass
+
+    @property
+    def md5_hex(self) -> str:
+        return self.md5.hexdigest()
+
+
+def body(data: bytes) -> Body:
+    async def pieces() -> AsyncIterator[bytes]:
+        for i in range(0, len(data), 1 << 20):
+            yield data[i : i + (1 << 20)]
+
+    return Body(pieces=pieces(), hasher=Hasher(), verify=dict)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     eng = Engine(tmp_path / "data", EngineConfig(durable=False))
     eng.recover()
-    eng.submit(eng.txn_create_bucket("bkt", "root")).result()
+    run(eng.create_bucket("bkt", "root"))
     return eng
 
 
-def put(engine: Engine, key: str, data: bytes = b"x", bucket: str = "bkt") -> objects.ObjectVersion:
-    staged = Staged(size=len(data), md5_hex=f"md5-{data.decode()}", inline=data)
-    return engine.submit(
-        lambda c: objects.txn_put(c, bucket, key, staged, [], NewObject())
-    ).result()
-
-
-def put_file(engine: Engine, key: str, data: bytes) -> objects.ObjectVersion:
-    temp = engine.files.new_temp()
-    temp.write(data)
-    rel = temp.finish()
-    staged = Staged(size=len(data), md5_hex="m", file=rel)
-    return engine.submit(
-        lambda c: objects.txn_put(c, "bkt", key, staged, [Segment(rel, len(data))], NewObject())
-    ).result()
+def put(engine: Engine, key: str, data: bytes = b"x", bucket: str = "bkt") -> ObjectVersion:
+    return run(engine.put_object(bucket, key, body(data)))
 
 
 def keys(page) -> tuple[list[str], list[str]]:  # noqa: ANN001
@@ -64,11 +81,12 @@ def test_listing_with_delimiter_and_markers(engine: Engine) -> None:
 
 
 def test_delimiter_group_is_one_seek(engine: Engine) -> None:
-    conn = engine.writer
-    conn.execute("BEGIN")
-    for i in range(5000):
-        objects.txn_put(conn, "bkt", f"big/{i:06d}", Staged(1, "m", inline=b"x"), [], NewObject())
-    conn.execute("COMMIT")
+    async def many() -> None:
+        await asyncio.gather(
+            *(engine.put_object("bkt", f"big/{i:06d}", body(b"x")) for i in range(5000))
+        )
+
+    run(many())
     put(engine, "zzz")
     steps = 0
 
@@ -86,12 +104,10 @@ def test_delimiter_group_is_one_seek(engine: Engine) -> None:
 
 def test_versioning_rules(engine: Engine) -> None:
     put(engine, "k", b"1")
-    engine.submit(
-        engine.txn_set_bucket("bkt", lambda b: setattr(b, "versioning", "Enabled"))
-    ).result()
+    run(engine.update_bucket("bkt", lambda b: setattr(b, "versioning", "Enabled")))
     v2 = put(engine, "k", b"2")
     assert v2.version_id != "null"
-    out = engine.submit(lambda c: objects.txn_delete(c, "bkt", "k")).result()
+    out = run(engine.delete_object("bkt", "k"))
     assert out.delete_marker
     with pytest.raises(EngineError) as info:
         engine.get_object("bkt", "k")
@@ -102,12 +118,12 @@ def test_versioning_rules(engine: Engine) -> None:
         (False, False, False),
         (True, False, False),
     ]
-    engine.submit(lambda c: objects.txn_delete(c, "bkt", "k", out.version_id)).result()
+    run(engine.delete_object("bkt", "k", out.version_id))
     assert engine.get_object("bkt", "k").inline == b"2"
 
 
 def test_quota_is_enforced_in_the_transaction(engine: Engine) -> None:
-    engine.submit(engine.txn_set_bucket("bkt", lambda b: setattr(b, "quota", 10))).result()
+    run(engine.update_bucket("bkt", lambda b: setattr(b, "quota", 10)))
     put(engine, "a", b"12345")
     with pytest.raises(EngineError) as info:
         put(engine, "b", b"1234567")
@@ -117,37 +133,35 @@ def test_quota_is_enforced_in_the_transaction(engine: Engine) -> None:
 
 
 def test_overwrite_releases_the_old_file(engine: Engine) -> None:
-    first = put_file(engine, "f", b"a" * 200_000)
-    old = engine.data_path(first.segments[0].file)
+    first = put(engine, "f", b"a" * 200_000)
+    old = engine.files.path(first.segments[0].file)
     assert old.exists()
-    put_file(engine, "f", b"b" * 200_000)
-    engine.collect_garbage()
+    put(engine, "f", b"b" * 200_000)
     assert not old.exists()
 
 
 def test_multipart_checks(engine: Engine) -> None:
-    up = engine.submit(lambda c: multipart.txn_create(c, "bkt", "m", {}, None, None)).result()
-    for n, size in ((1, 10), (2, 10)):
-        staged = Staged(size=size, md5_hex=f"e{n}", inline=None, file=None)
-        engine.submit(
-            lambda c, n=n, s=staged: multipart.txn_put_part(c, "bkt", "m", up.upload_id, n, s)
-        ).result()
+    up = run(engine.create_upload("bkt", "m", {}))
+    etags = [
+        run(engine.upload_part("bkt", "m", up.upload_id, n, body(b"p" * 10 + bytes([n])))).etag
+        for n in (1, 2)
+    ]
 
-    def complete(parts: list[multipart.CompletedPart]) -> None:
-        engine.submit(
-            lambda c: multipart.txn_complete(
-                c, "bkt", "m", up.upload_id, parts, lambda ch: "etag", lambda u, ch: {}, None
+    def complete(parts: list[CompletedPart]) -> None:
+        run(
+            engine.complete_upload(
+                "bkt", "m", up.upload_id, parts, lambda ch: "etag", lambda u, ch: {}
             )
-        ).result()
+        )
 
     with pytest.raises(EngineError, match="InvalidPartOrder"):
-        complete([multipart.CompletedPart(2, "e2", {}), multipart.CompletedPart(1, "e1", {})])
+        complete([CompletedPart(2, etags[1], {}), CompletedPart(1, etags[0], {})])
     with pytest.raises(EngineError, match="InvalidPart"):
-        complete([multipart.CompletedPart(1, "wrong", {})])
+        complete([CompletedPart(1, "wrong", {})])
     with pytest.raises(EngineError, match="EntityTooSmall"):
-        complete([multipart.CompletedPart(1, "e1", {}), multipart.CompletedPart(2, "e2", {})])
-    complete([multipart.CompletedPart(2, "e2", {})])
-    assert engine.get_object("bkt", "m").size == 10
+        complete([CompletedPart(1, etags[0], {}), CompletedPart(2, etags[1], {})])
+    complete([CompletedPart(2, etags[1], {})])
+    assert engine.get_object("bkt", "m").size == 11
 
 
 def test_recovery_removes_temp_and_orphans(tmp_path: Path) -> None:
@@ -155,7 +169,7 @@ def test_recovery_removes_temp_and_orphans(tmp_path: Path) -> None:
     eng.recover()
     temp = eng.files.new_temp()
     temp.write(b"partial")
-    orphan = eng.data_path(rel_path("0" * 32))
+    orphan = eng.files.path("00/00/" + "0" * 32)
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"never committed")
     os.utime(orphan, (1, 1))

@@ -10,13 +10,11 @@ are refused with AccessControlListNotSupported); "" means no ownership controls.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from aiohttp import web
 
 from grenier.engine import Bucket
-from grenier.engine import objects as engine_objects
 from grenier.s3 import xml
 from grenier.s3.acls import (  # noqa: F401  (re-exported for the handlers)
     ALL_USERS,
@@ -36,7 +34,6 @@ from grenier.s3.acls import (  # noqa: F401  (re-exported for the handlers)
     ownership_of,
 )
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -144,7 +141,7 @@ async def put_bucket_acl(req: S3Request) -> web.StreamResponse:
         check_allowed(bucket, acl)
         bucket.config["acl"] = acl
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(200)
 
 
@@ -162,11 +159,7 @@ async def store_object_acl(
     req: S3Request, vid: str | None, acl: str | None, etag: str | None = None
 ) -> None:
     bucket, key = req.require_bucket(), req.require_key()
-
-    def txn(conn: sqlite3.Connection) -> object:
-        return engine_objects.txn_update_meta(conn, bucket, key, vid, {"acl": acl}, etag)
-
-    await commit(req.engine, txn)
+    await req.engine.update_meta(bucket, key, vid, {"acl": acl}, etag)
 
 
 @handles("PutObjectAcl")
@@ -207,7 +200,7 @@ async def put_ownership(req: S3Request) -> web.StreamResponse:
             raise S3Error("InvalidBucketAclWithObjectOwnership")
         bucket.config["ownership"] = value
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(200)
 
 
@@ -216,5 +209,5 @@ async def delete_ownership(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config["ownership"] = ""
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(204)

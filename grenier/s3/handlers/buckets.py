@@ -9,7 +9,6 @@ from aiohttp import web
 from grenier.engine import valid_bucket_name
 from grenier.s3 import xml
 from grenier.s3.acls import OWNER_ONLY, check_canned, check_ownership
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -100,13 +99,13 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
         raise S3Error("NotImplemented", message="Object Lock is not supported by Grenier.")
     owner = req.auth.access_key or "root"
     owner = "root" if owner == req.service.settings.root_access_key else owner
-    await commit(req.engine, req.engine.txn_create_bucket(name, owner, config))
+    await req.engine.create_bucket(name, owner, config)
     return empty(200, {"Location": f"/{name}"})
 
 
 @handles("DeleteBucket")
 async def delete_bucket(req: S3Request) -> web.StreamResponse:
-    await commit(req.engine, req.engine.txn_delete_bucket(req.require_bucket()))
+    await req.engine.delete_bucket(req.require_bucket())
     return empty(204)
 
 

@@ -1,26 +1,19 @@
 """CopyObject and UploadPartCopy.
 
-Data files are immutable once published, so a copy of a file-backed object is a hard
-link per segment (no bytes move); a ranged part copy reads the range into a new file.
+The source is opened through the engine (its row and its data files at once), so a
+concurrent overwrite of the source cannot fail the copy: the engine links or copies the
+bytes of the version that was opened.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import os
-import sqlite3
 from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
-from grenier.engine import NewObject, ObjectVersion, Part, Segment, Staged
-from grenier.engine import multipart as engine_mp
-from grenier.engine import objects as engine_objects
-from grenier.engine.files import new_name, rel_path
+from grenier.engine import OpenedObject
 from grenier.s3 import objectmeta, writechecks, xml
-from grenier.s3.auth import new_checksum
-from grenier.s3.commit import commit_staged
+from grenier.s3.auth import ALGORITHMS, new_checksum
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -51,53 +44,40 @@ def parse_source(req: S3Request) -> tuple[str, str, str | None]:
     return bucket, key, version
 
 
-def load_source(req: S3Request) -> tuple[ObjectVersion, str | None]:
+def open_source(req: S3Request) -> tuple[OpenedObject, str | None]:
+    """The copy source, authorized, opened and checked (close it when done)."""
     bucket, key, version = parse_source(req)
     if req.service.item_authorizer is not None:
         req.service.item_authorizer(req, "GetObject:source", f"{bucket}/{key}", version)
-    obj = req.engine.get_object(bucket, key, version)
-    if obj.delete_marker:
-        raise S3Error(
-            "InvalidRequest",
-            message="The source of a copy request may not specifically "
-            "refer to a delete marker by version id.",
-        )
-    check_read_conditions(req.headers, obj.etag, obj.last_modified, prefix="x-amz-copy-source-")
-    return obj, version
-
-
-def _link(req: S3Request, segments: list[Segment]) -> list[Segment]:
-    linked: list[Segment] = []
+    source = req.engine.open_object(bucket, key, version)
     try:
-        for seg in segments:
-            rel = rel_path(new_name())
-            dest = req.engine.data_path(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.link(req.engine.data_path(seg.file), dest)
-            linked.append(Segment(rel, seg.size))
-    except OSError:
-        for seg in linked:
-            req.engine.files.remove(seg.file)
+        obj = source.version
+        if obj.delete_marker:
+            raise S3Error(
+                "InvalidRequest",
+                message="The source of a copy request may not specifically "
+                "refer to a delete marker by version id.",
+            )
+        check_read_conditions(req.headers, obj.etag, obj.last_modified, prefix="x-amz-copy-source-")
+    except BaseException:
+        source.close()
         raise
-    return linked
-
-
-def _recompute(req: S3Request, src: ObjectVersion, alg: str) -> str:
-    digest = new_checksum(alg)
-    if src.inline is not None:
-        digest.update(src.inline)
-    for seg in src.segments:
-        with open(req.engine.data_path(seg.file), "rb") as fh:
-            while block := fh.read(1 << 20):
-                digest.update(block)
-    return digest.b64digest()
+    return source, version
 
 
 @handles("CopyObject")
 async def copy_object(req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     check_key(key)
-    src, src_version = load_source(req)
+    source, src_version = open_source(req)
+    with source:
+        return await _copy(req, bucket, key, source, src_version)
+
+
+async def _copy(
+    req: S3Request, bucket: str, key: str, source: OpenedObject, src_version: str | None
+) -> web.StreamResponse:
+    src = source.version
     directive = req.headers.get("x-amz-metadata-directive", "COPY").upper()
     tag_directive = req.headers.get("x-amz-tagging-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE") or tag_directive not in ("COPY", "REPLACE"):
@@ -110,7 +90,8 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
         if req.headers.get("x-amz-storage-class"):
             meta["storage-class"] = req.headers["x-amz-storage-class"]
     meta.pop("acl", None)  # a copy never inherits its source's ACL
-    acl = writechecks.object_acl(req, req.bucket_state())
+    state = req.bucket_state()
+    acl = writechecks.object_acl(req, state)
     if acl:
         meta["acl"] = acl
     tags = (
@@ -125,30 +106,15 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
         or "x-amz-website-redirect-location" in req.headers
         or "x-amz-server-side-encryption" in req.headers
     )
-    if same and not changes and req.bucket_state().versioning != "Enabled":
+    if same and not changes and state.versioning != "Enabled":
         raise S3Error("InvalidRequest", message=ILLEGAL_SELF_COPY)
-    checksums = dict(src.checksums)
-    alg = req.headers.get("x-amz-checksum-algorithm")
-    loop = asyncio.get_running_loop()
-    if alg and alg.upper() not in checksums:
-        checksums = {
-            alg.upper(): await loop.run_in_executor(None, _recompute, req, src, alg.upper())
-        }
-    segments = await loop.run_in_executor(None, _link, req, src.segments)
-    staged = Staged(size=src.size, md5_hex=src.etag, inline=src.inline, checksums=checksums)
-    new = NewObject(meta=meta, tags=tags, etag=src.etag, checksums=checksums, parts=list(src.parts))
-    cond = write_conditions(req)
-    state = req.bucket_state()
-
-    def txn(conn: sqlite3.Connection) -> ObjectVersion:
-        return engine_objects.txn_put(conn, bucket, key, staged, segments, new, cond)
-
-    try:
-        obj = await commit_staged(req.engine, staged, txn)
-    except BaseException:
-        for seg in segments:
-            req.engine.files.remove(seg.file)
-        raise
+    alg = (req.headers.get("x-amz-checksum-algorithm") or "").upper()
+    if alg and alg not in ALGORITHMS:
+        raise S3Error("InvalidRequest", message="Checksum algorithm provided is unsupported.")
+    checksum = (alg, new_checksum(alg)) if alg and alg not in src.checksums else None
+    obj = await req.engine.copy_object(
+        source, bucket, key, meta=meta, tags=tags, cond=write_conditions(req), checksum=checksum
+    )
     headers = version_headers(req, obj.version_id, state.versioning)
     if src.version_id != "null":
         headers["x-amz-copy-source-version-id"] = src.version_id
@@ -189,52 +155,17 @@ def copy_range(req: S3Request, size: int) -> ByteRange | None:
     return ByteRange(int(first), int(last))
 
 
-def _copy_bytes(req: S3Request, src: ObjectVersion, start: int, length: int) -> Staged:
-    temp = req.engine.files.new_temp()
-    digest = hashlib.md5()
-    try:
-        if src.inline is not None:
-            data = src.inline[start : start + length]
-            digest.update(data)
-            temp.write(data)
-        else:
-            offset = 0
-            remaining = length
-            for seg in src.segments:
-                if remaining <= 0:
-                    break
-                if start < offset + seg.size:
-                    pos = max(0, start - offset)
-                    with open(req.engine.data_path(seg.file), "rb") as fh:
-                        fh.seek(pos)
-                        while remaining > 0 and (block := fh.read(min(1 << 20, remaining))):
-                            digest.update(block)
-                            temp.write(block)
-                            remaining -= len(block)
-                offset += seg.size
-        rel = temp.finish()
-    except BaseException:
-        temp.discard()
-        raise
-    return Staged(size=length, md5_hex=digest.hexdigest(), file=rel)
-
-
 @handles("UploadPartCopy")
 async def upload_part_copy(req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     number = part_number(req)
     uid = upload_id(req)
     req.engine.get_upload(bucket, key, uid)
-    src, _ = load_source(req)
-    wanted = copy_range(req, src.size)
-    start, length = (wanted.start, wanted.length) if wanted else (0, src.size)
-    loop = asyncio.get_running_loop()
-    staged = await loop.run_in_executor(None, _copy_bytes, req, src, start, length)
-
-    def txn(conn: sqlite3.Connection) -> Part:
-        return engine_mp.txn_put_part(conn, bucket, key, uid, number, staged)
-
-    part = await commit_staged(req.engine, staged, txn)
+    source, _ = open_source(req)
+    with source:
+        wanted = copy_range(req, source.version.size)
+        start, length = (wanted.start, wanted.length) if wanted else (0, source.version.size)
+        part = await req.engine.upload_part_copy(source, start, length, bucket, key, uid, number)
     fields = [
         xml.el("LastModified", iso8601(part.last_modified)),
         xml.el("ETag", quote_etag(part.etag)),

@@ -16,7 +16,6 @@ from aiohttp import web
 from grenier.engine import Bucket
 from grenier.s3 import xml
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -183,7 +182,7 @@ async def put_cors(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config["cors"] = rules
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(200)
 
 
@@ -192,5 +191,5 @@ async def delete_cors(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config.pop("cors", None)
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(204)

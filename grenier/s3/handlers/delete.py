@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-
 from aiohttp import web
 
-from grenier.engine import EngineError
-from grenier.engine import objects as engine_objects
-from grenier.engine.objects import DeleteOutcome
+from grenier.engine import DeleteOutcome, EngineError
 from grenier.s3 import xml
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.handlers import handles
@@ -34,12 +28,7 @@ def outcome_headers(out: DeleteOutcome) -> dict[str, str]:
 @handles("DeleteObject")
 async def delete_object(req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
-    vid = version_arg(req)
-
-    def txn(conn: sqlite3.Connection) -> DeleteOutcome:
-        return engine_objects.txn_delete(conn, bucket, key, vid)
-
-    out = await commit(req.engine, txn)
+    out = await req.engine.delete_object(bucket, key, version_arg(req))
     return empty(204, outcome_headers(out))
 
 
@@ -59,21 +48,31 @@ async def delete_objects(req: S3Request) -> web.StreamResponse:
             raise S3Error("MalformedXML")
         targets.append((key, xml.text(item, "VersionId") or None))
     req.engine.get_bucket(bucket)
+    results: list[DeleteOutcome | S3Error | EngineError | None] = []
+    allowed: list[tuple[str, str | None]] = []
+    for key, vid in targets:
+        try:
+            if req.service.item_authorizer is not None:
+                req.service.item_authorizer(req, "DeleteObject", key, vid)
+        except S3Error as exc:
+            results.append(exc)
+            continue
+        results.append(None)
+        allowed.append((key, vid))
     # Submitted together, the deletes share a few group commits instead of one each.
-    results = await asyncio.gather(*(_delete_one(req, bucket, k, v, quiet) for k, v in targets))
-    return xml_response(xml.doc("DeleteResult", results))
+    outcomes = iter(await req.engine.delete_objects(bucket, allowed))
+    rendered = [
+        _item(key, vid, next(outcomes) if out is None else out, quiet)
+        for (key, vid), out in zip(targets, results, strict=True)
+    ]
+    return xml_response(xml.doc("DeleteResult", rendered))
 
 
-async def _delete_one(req: S3Request, bucket: str, key: str, vid: str | None, quiet: bool) -> str:
-    def txn(conn: sqlite3.Connection) -> DeleteOutcome:
-        return engine_objects.txn_delete(conn, bucket, key, vid)
-
-    try:
-        if req.service.item_authorizer is not None:
-            req.service.item_authorizer(req, "DeleteObject", key, vid)
-        out = await commit(req.engine, txn)
-    except (S3Error, EngineError) as exc:
-        err = exc if isinstance(exc, S3Error) else from_engine(exc)
+def _item(
+    key: str, vid: str | None, out: DeleteOutcome | S3Error | EngineError, quiet: bool
+) -> str:
+    if isinstance(out, S3Error | EngineError):
+        err = out if isinstance(out, S3Error) else from_engine(out)
         return (
             "<Error>"
             + xml.el("Key", key)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from typing import BinaryIO
-
 from aiohttp import web
 
-from grenier.engine import ObjectVersion
+from grenier.engine import ObjectVersion, OpenedObject
 from grenier.s3 import objectmeta
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
@@ -16,7 +12,6 @@ from grenier.s3.handlers import handles
 from grenier.s3.handlers.put import checksum_headers
 from grenier.s3.httputil import ByteRange, check_read_conditions, http_date, parse_range, quote_etag
 
-CHUNK = 1 << 20
 OVERRIDES = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
@@ -40,8 +35,8 @@ def version_arg(req: S3Request) -> str | None:
     return vid
 
 
-def resolve(req: S3Request) -> ObjectVersion:
-    obj = req.engine.get_object(req.require_bucket(), req.require_key(), version_arg(req))
+def not_a_delete_marker(obj: ObjectVersion) -> None:
+    """A delete marker asked for by version id: 405 with x-amz-delete-marker."""
     if obj.delete_marker:
         raise S3Error(
             "MethodNotAllowed",
@@ -52,6 +47,11 @@ def resolve(req: S3Request) -> ObjectVersion:
                 "Allow": "DELETE",
             },
         )
+
+
+def resolve(req: S3Request) -> ObjectVersion:
+    obj = req.engine.get_object(req.require_bucket(), req.require_key(), version_arg(req))
+    not_a_delete_marker(obj)
     return obj
 
 
@@ -137,63 +137,25 @@ async def head_object(req: S3Request) -> web.StreamResponse:
 
 @handles("GetObject")
 async def get_object(req: S3Request) -> web.StreamResponse:
-    obj = resolve(req)
+    # The row is read and its files opened at once (on this thread, before any await):
+    # a concurrent overwrite cannot pull the bytes away.
+    opened = req.engine.open_object(req.require_bucket(), req.require_key(), version_arg(req))
+    with opened:
+        return await _send(req, opened)
+
+
+async def _send(req: S3Request, opened: OpenedObject) -> web.StreamResponse:
+    obj = opened.version
+    not_a_delete_marker(obj)
     status, headers, wanted = plan(req, obj)
     start, length = (wanted.start, wanted.length) if wanted else (0, obj.size)
     if obj.inline is not None or not obj.segments:
         data = (obj.inline or b"")[start : start + length]
         return web.Response(status=status, headers=headers, body=data)
-    handles_ = open_segments(req, obj)
     resp = web.StreamResponse(status=status, headers=headers)
     resp.content_length = length
-    try:
-        await resp.prepare(req.http)
-        await stream_segments(resp, obj, handles_, start, length)
-        await resp.write_eof()
-    finally:
-        for fh in handles_:
-            fh.close()
+    await resp.prepare(req.http)
+    async for data in opened.iter_range(start, length):
+        await resp.write(data)
+    await resp.write_eof()
     return resp
-
-
-def open_segments(req: S3Request, obj: ObjectVersion) -> list[BinaryIO]:
-    """Open every data file now, before any await, so a concurrent overwrite that
-    removes them cannot pull the bytes from under this read (POSIX unlink semantics)."""
-    opened: list[BinaryIO] = []
-    try:
-        for seg in obj.segments:
-            opened.append(open(req.engine.data_path(seg.file), "rb"))  # noqa: SIM115
-    except OSError:
-        for fh in opened:
-            fh.close()
-        raise
-    return opened
-
-
-async def stream_segments(
-    resp: web.StreamResponse, obj: ObjectVersion, files: list[BinaryIO], start: int, length: int
-) -> None:
-    loop = asyncio.get_running_loop()
-    offset = 0
-    remaining = length
-    for seg, fh in zip(obj.segments, files, strict=True):
-        seg_end = offset + seg.size
-        if remaining <= 0:
-            break
-        if start >= seg_end:
-            offset = seg_end
-            continue
-        pos = max(0, start - offset)
-        while remaining > 0 and pos < seg.size:
-            size = min(CHUNK, seg.size - pos, remaining)
-            if size >= 256 * 1024:
-                data = await loop.run_in_executor(None, os.pread, fh.fileno(), size, pos)
-            else:
-                data = os.pread(fh.fileno(), size, pos)
-            if not data:
-                raise S3Error("InternalError", message="data file shorter than recorded")
-            await resp.write(data)
-            pos += len(data)
-            remaining -= len(data)
-        start = seg_end
-        offset = seg_end

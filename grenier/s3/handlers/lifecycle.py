@@ -17,7 +17,6 @@ from aiohttp import web
 from grenier.engine import Bucket
 from grenier.s3 import xml
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -180,7 +179,7 @@ def parse_rule(el: Element) -> dict[str, Any]:
             "InvalidRequest",
             message="AbortIncompleteMultipartUpload cannot be specified with Tags.",
         )
-    if flt.get("Tags") and actions.get("Expiration", {}).get("ExpiredObjectDeleteMarker"):
+    if flt.get("Tags") and (actions.get("Expiration") or {}).get("ExpiredObjectDeleteMarker"):
         raise S3Error(
             "InvalidRequest", message="ExpiredObjectDeleteMarker cannot be specified with Tags."
         )
@@ -258,7 +257,7 @@ async def put_lifecycle(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config["lifecycle"] = {"Rules": rules}
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(200)
 
 
@@ -267,5 +266,5 @@ async def delete_lifecycle(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config.pop("lifecycle", None)
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(204)

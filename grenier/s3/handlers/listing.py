@@ -9,8 +9,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from grenier.engine import ListPage, Upload
-from grenier.engine.model import ListEntry
+from grenier.engine import ListEntry, ListPage, Upload
 from grenier.s3 import xml
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from aiohttp import web
 
-from grenier.engine import ObjectVersion, Part, Upload
-from grenier.engine import multipart as engine_mp
-from grenier.s3 import body, objectmeta, writechecks, xml
+from grenier.engine import MAX_PARTS, CompletedPart, Part, Upload
+from grenier.s3 import objectmeta, writechecks, xml
 from grenier.s3.auth import ALGORITHMS, combine_crc, composite_checksum, multipart_etag
-from grenier.s3.commit import commit, commit_staged
+from grenier.s3.body import request_body
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -30,7 +28,7 @@ def upload_id(req: S3Request) -> str:
 
 def part_number(req: S3Request) -> int:
     raw = req.query.get("partNumber", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= engine_mp.MAX_PARTS:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
         raise S3Error(
             "InvalidArgument",
             message="Part number must be an integer between 1 and 10000, inclusive",
@@ -83,11 +81,7 @@ async def create_upload(req: S3Request) -> web.StreamResponse:
         "tags": objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging")),
     }
     alg, kind = _checksum_choice(req)
-
-    def txn(conn: sqlite3.Connection) -> Upload:
-        return engine_mp.txn_create(conn, bucket, key, meta, alg, kind)
-
-    upload = await commit(req.engine, txn)
+    upload = await req.engine.create_upload(bucket, key, meta, alg, kind)
     headers = {}
     if alg:
         headers = {"x-amz-checksum-algorithm": alg, "x-amz-checksum-type": kind or "COMPOSITE"}
@@ -105,12 +99,8 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     uid = upload_id(req)
     upload = req.engine.get_upload(bucket, key, uid)
     writechecks.check_quota(req, req.bucket_state())
-    staged = await body.receive(req, inline=False, default_algorithm=upload.checksum_algorithm)
-
-    def txn(conn: sqlite3.Connection) -> Part:
-        return engine_mp.txn_put_part(conn, bucket, key, uid, number, staged)
-
-    part = await commit_staged(req.engine, staged, txn)
+    body = request_body(req, default_algorithm=upload.checksum_algorithm)
+    part = await req.engine.upload_part(bucket, key, uid, number, body)
     headers = {"ETag": quote_etag(part.etag)}
     headers.update(checksum_headers(part.checksums))
     return empty(200, headers)
@@ -119,17 +109,13 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
 @handles("AbortMultipartUpload")
 async def abort_upload(req: S3Request) -> web.StreamResponse:
     bucket, key, uid = req.require_bucket(), req.require_key(), upload_id(req)
-
-    def txn(conn: sqlite3.Connection) -> None:
-        engine_mp.txn_abort(conn, bucket, key, uid)
-
-    await commit(req.engine, txn)
+    await req.engine.abort_upload(bucket, key, uid)
     return empty(204)
 
 
-def _requested_parts(data: bytes) -> list[engine_mp.CompletedPart]:
+def _requested_parts(data: bytes) -> list[CompletedPart]:
     root = xml.parse(data, "CompleteMultipartUpload")
-    parts: list[engine_mp.CompletedPart] = []
+    parts: list[CompletedPart] = []
     for item in xml.children(root, "Part"):
         raw = (xml.text(item, "PartNumber") or "").strip()
         if not raw.isdigit():
@@ -140,7 +126,7 @@ def _requested_parts(data: bytes) -> list[engine_mp.CompletedPart]:
             if value:
                 sums[alg] = value
         etag = unquote_etag(xml.text(item, "ETag") or "")
-        parts.append(engine_mp.CompletedPart(int(raw), etag, sums))
+        parts.append(CompletedPart(int(raw), etag, sums))
     if not parts:
         raise S3Error("MalformedXML")
     return parts
@@ -166,20 +152,15 @@ async def complete_upload(req: S3Request) -> web.StreamResponse:
     requested = _requested_parts(await req.http.read())
     cond = write_conditions(req)
     state = req.bucket_state()
-
-    def txn(conn: sqlite3.Connection) -> tuple[ObjectVersion, Upload, list[Part]]:
-        return engine_mp.txn_complete(
-            conn,
-            bucket,
-            key,
-            uid,
-            requested,
-            lambda chosen: multipart_etag([p.etag for p in chosen]),
-            _object_checksums,
-            cond,
-        )
-
-    obj, upload, _parts = await commit(req.engine, txn)
+    obj, upload = await req.engine.complete_upload(
+        bucket,
+        key,
+        uid,
+        requested,
+        lambda chosen: multipart_etag([p.etag for p in chosen]),
+        _object_checksums,
+        cond,
+    )
     location = f"{req.http.scheme}://{req.http.host}/{bucket}/{key}"
     fields = [
         xml.el("Location", location),

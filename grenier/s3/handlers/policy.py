@@ -18,7 +18,6 @@ from grenier.iam.policy import BUCKET_POLICY_MAX_BYTES, parse_bucket_policy
 from grenier.iam.public import is_public
 from grenier.s3 import xml
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -68,7 +67,7 @@ async def put_bucket_policy(req: S3Request) -> web.StreamResponse:
     def update(bucket: object) -> None:
         bucket.config["policy"] = text  # type: ignore[attr-defined]
 
-    await commit(req.engine, req.engine.txn_set_bucket(name, update))
+    await req.engine.update_bucket(name, update)
     return empty(204)
 
 
@@ -83,7 +82,7 @@ async def delete_bucket_policy(req: S3Request) -> web.StreamResponse:
     def update(bucket: object) -> None:
         bucket.config.pop("policy", None)  # type: ignore[attr-defined]
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(204)
 
 

@@ -10,11 +10,10 @@ policy's ``content-length-range``, and commits like a PUT (quota included).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
-import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,19 +22,16 @@ from urllib.parse import quote, urlencode
 from aiohttp import BodyPartReader, MultipartReader, web
 from multidict import CIMultiDict
 
-from grenier.engine import NewObject, ObjectVersion, Staged
-from grenier.engine import objects as engine_objects
-from grenier.engine.files import TempFile
+from grenier.engine import Body, ObjectVersion
 from grenier.s3 import objectmeta, xml
 from grenier.s3.auth import AuthContext, BodyChecksums
 from grenier.s3.auth import canonical as c
 from grenier.s3.auth.sigv2 import signature_v2
-from grenier.s3.commit import commit_staged
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.handlers.acl import check_allowed, check_canned
-from grenier.s3.handlers.put import check_key, checksum_headers, segments_of, version_headers
+from grenier.s3.handlers.put import check_key, checksum_headers, version_headers
 from grenier.s3.handlers.tagging import parse_tagging
 from grenier.s3.httputil import quote_etag
 from grenier.s3.responses import empty, xml_response
@@ -106,17 +102,17 @@ def verify_signature(req: S3Request, form: Form, policy_b64: str) -> AuthContext
         if not c.same(expected, form.get("x-amz-signature") or ""):
             raise S3Error("SignatureDoesNotMatch")
         return AuthContext(access_key=access_key, scheme="sigv4", payload="none", region=region)
-    access_key = form.get("AWSAccessKeyId")
-    if access_key is None or form.get("signature") is None:
+    v2_key = form.get("AWSAccessKeyId")
+    if v2_key is None or form.get("signature") is None:
         raise S3Error(
             "InvalidArgument",
             message="Bucket POST must contain a field named 'AWSAccessKeyId' or "
             "'X-Amz-Credential'.",
         )
-    secret = _secret(req, access_key)
+    secret = _secret(req, v2_key)
     if not c.same(signature_v2(secret, policy_b64), form.get("signature") or ""):
         raise S3Error("SignatureDoesNotMatch")
-    return AuthContext(access_key=access_key, scheme="sigv2", payload="none")
+    return AuthContext(access_key=v2_key, scheme="sigv2", payload="none")
 
 
 def _secret(req: S3Request, access_key: str) -> str:
@@ -220,47 +216,33 @@ async def authenticate_form(req: S3Request, form: Form, key: str) -> Checked:
     return check_conditions(doc, values)
 
 
-def _write(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
-    checks.update(data)
-    temp.write(data)
-
-
-async def receive_file(req: S3Request, part: BodyPartReader, limit: int) -> Staged:
-    """Stream the file part into a Staged body, refusing more than ``limit`` bytes."""
-    engine = req.engine
+def file_body(part: BodyPartReader, low: int, high: int) -> Body:
+    """The file part as an engine body, within the policy's content-length-range."""
     checks = BodyChecksums.from_request({}, default_algorithm="CRC64NVME")
-    loop = asyncio.get_running_loop()
-    buf = bytearray()
-    temp: TempFile | None = None
-    size = 0
-    try:
+    received = 0
+
+    async def pieces() -> AsyncIterator[bytes]:
+        nonlocal received
         while chunk := await part.read_chunk(CHUNK):
-            size += len(chunk)
-            if size > limit:
+            received += len(chunk)
+            if received > high:
                 raise S3Error(
                     "EntityTooLarge",
                     message="Your proposed upload exceeds the maximum allowed size",
-                    extra={"ProposedSize": str(size), "MaxSizeAllowed": str(limit)},
+                    extra={"ProposedSize": str(received), "MaxSizeAllowed": str(high)},
                 )
-            buf += chunk
-            if temp is None and len(buf) > engine.config.inline_limit:
-                temp = engine.files.new_temp()
-            if temp is not None:
-                data = bytes(buf)
-                buf.clear()
-                await loop.run_in_executor(None, _write, temp, checks, data)
-        if temp is None:
-            data = bytes(buf)
-            checks.update(data)
-            return Staged(size, checks.md5_hex, inline=data, checksums=checks.verify({}))
-        stored = checks.verify({})
-        rel = await loop.run_in_executor(None, temp.finish)
-        temp = None
-        return Staged(size, checks.md5_hex, file=rel, checksums=stored)
-    except BaseException:
-        if temp is not None:
-            temp.discard()
-        raise
+            yield chunk
+
+    def verify() -> dict[str, str]:
+        if received < low:
+            raise S3Error(
+                "EntityTooSmall",
+                message="Your proposed upload is smaller than the minimum allowed size",
+                extra={"ProposedSize": str(received), "MinSizeAllowed": str(low)},
+            )
+        return checks.verify({})
+
+    return Body(pieces=pieces(), hasher=checks, verify=verify, limit=high)
 
 
 def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
@@ -327,19 +309,6 @@ async def post_object(req: S3Request) -> web.StreamResponse:
     state = req.engine.get_bucket(bucket)
     meta, tags = object_meta(req, form)
     low, high = checked.length_range or (0, MAX_SIZE)
-    staged = await receive_file(req, form.file, min(high, MAX_SIZE))
-    if staged.size < low:
-        if staged.file:
-            req.engine.files.remove(staged.file)
-        raise S3Error(
-            "EntityTooSmall",
-            message="Your proposed upload is smaller than the minimum allowed size",
-            extra={"ProposedSize": str(staged.size), "MinSizeAllowed": str(low)},
-        )
-    new = NewObject(meta=meta, tags=tags)
-
-    def txn(conn: sqlite3.Connection) -> ObjectVersion:
-        return engine_objects.txn_put(conn, bucket, key, staged, segments_of(staged), new)
-
-    obj = await commit_staged(req.engine, staged, txn)
+    body = file_body(form.file, low, min(high, MAX_SIZE))
+    obj = await req.engine.put_object(bucket, key, body, meta=meta, tags=tags)
     return respond(req, form, obj, state.versioning)

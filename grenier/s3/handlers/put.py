@@ -1,15 +1,12 @@
-"""PutObject: stream the body to a staged file, then commit the new version."""
+"""PutObject: the engine ingests the body and commits the new version."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from aiohttp import web
 
-from grenier.engine import NewObject, ObjectVersion, Segment, Staged, WriteConditions
-from grenier.engine import objects as engine_objects
-from grenier.s3 import body, objectmeta, writechecks
-from grenier.s3.commit import commit_staged
+from grenier.engine import WriteConditions
+from grenier.s3 import objectmeta, writechecks
+from grenier.s3.body import request_body
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -39,10 +36,6 @@ def write_conditions(req: S3Request) -> WriteConditions | None:
     )
 
 
-def segments_of(staged: Staged) -> list[Segment]:
-    return [Segment(staged.file, staged.size)] if staged.file else []
-
-
 def version_headers(req: S3Request, version_id: str, versioning: str) -> dict[str, str]:
     return {"x-amz-version-id": version_id} if versioning else {}
 
@@ -63,13 +56,9 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     writechecks.check_quota(req, state)
     if acl:
         meta["acl"] = acl
-    staged = await body.receive(req)
-    new = NewObject(meta=meta, tags=tags)
-
-    def txn(conn: sqlite3.Connection) -> ObjectVersion:
-        return engine_objects.txn_put(conn, bucket, key, staged, segments_of(staged), new, cond)
-
-    obj = await commit_staged(req.engine, staged, txn)
+    obj = await req.engine.put_object(
+        bucket, key, request_body(req), meta=meta, tags=tags, cond=cond
+    )
     headers = {"ETag": quote_etag(obj.etag)}
     headers.update(checksum_headers(obj.checksums))
     headers.update(version_headers(req, obj.version_id, state.versioning))

@@ -6,15 +6,11 @@ to 256, no duplicate keys, no ``aws:`` prefix; any violation is ``InvalidTag``.
 
 from __future__ import annotations
 
-import sqlite3
-
 from aiohttp import web
 
 from grenier.engine import Bucket, ObjectVersion
-from grenier.engine import objects as engine_objects
 from grenier.s3 import objectmeta, xml
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -63,12 +59,7 @@ async def get_object_tagging(req: S3Request) -> web.StreamResponse:
 async def _set_tags(req: S3Request, tags: dict[str, str]) -> ObjectVersion:
     bucket, key, vid = req.require_bucket(), req.require_key(), version_arg(req)
     resolve(req)  # delete markers: 405 with x-amz-delete-marker, missing: 404
-
-    def txn(conn: sqlite3.Connection) -> ObjectVersion:
-        return engine_objects.txn_update_tags(conn, bucket, key, vid, tags)
-
-    obj: ObjectVersion = await commit(req.engine, txn)
-    return obj
+    return await req.engine.update_tags(bucket, key, vid, tags)
 
 
 @handles("PutObjectTagging")
@@ -100,7 +91,7 @@ async def put_bucket_tagging(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config["tags"] = [[k, v] for k, v in tags.items()]
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(204)
 
 
@@ -109,5 +100,5 @@ async def delete_bucket_tagging(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.config.pop("tags", None)
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(204)

@@ -7,7 +7,6 @@ from aiohttp import web
 from grenier.engine import Bucket
 from grenier.s3 import xml
 from grenier.s3.body import read_verified
-from grenier.s3.commit import commit
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
@@ -35,5 +34,5 @@ async def put_versioning(req: S3Request) -> web.StreamResponse:
     def update(bucket: Bucket) -> None:
         bucket.versioning = status or bucket.versioning
 
-    await commit(req.engine, req.engine.txn_set_bucket(req.require_bucket(), update))
+    await req.engine.update_bucket(req.require_bucket(), update)
     return empty(200)

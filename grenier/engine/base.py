@@ -1,0 +1,106 @@
+"""What every engine operation builds on: the index connections, the group committer,
+the data files, and the garbage collector.
+
+Reads run on the caller's thread with a per-thread connection (on the event loop: a
+point lookup costs microseconds, less than a thread hop). Every write is a function of
+the writer connection handed to the :class:`Committer` and awaited with
+:meth:`EngineBase._commit`, which returns once the transaction is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from grenier.engine import recovery, schema
+from grenier.engine.committer import Committer
+from grenier.engine.files import GARBAGE_PENDING, FileStore
+
+T = TypeVar("T")
+
+INLINE_LIMIT = 128 * 1024  # bodies up to this size live in the index row (one fsync)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    durable: bool = True
+    inline_limit: int = INLINE_LIMIT
+
+
+class EngineBase:
+    def __init__(self, root: Path, config: EngineConfig | None = None) -> None:
+        self.root = Path(root)
+        self.config = config or EngineConfig()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.files = FileStore(self.root, durable=self.config.durable)
+        self.db_path = self.root / "meta.db"
+        self._local = threading.local()
+        writer = schema.connect(self.db_path, durable=self.config.durable)
+        schema.create(writer)
+        self.writer = writer
+        self.committer = Committer(writer, str(self.root / "meta.db.writer-lock"))
+        self._garbage_lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------
+    @property
+    def reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = schema.connect(self.db_path, durable=self.config.durable)
+            self._local.conn = conn
+        return conn
+
+    def recover(self) -> recovery.RecoveryReport:
+        """Start-up recovery (see :mod:`grenier.engine.recovery`); before serving."""
+        return recovery.recover(self.writer, self.files, self.root)
+
+    def close(self, *, clean: bool = True) -> None:
+        self.committer.close()
+        try:
+            self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
+        self.writer.close()
+        if clean:
+            recovery.mark_clean(self.root)
+
+    # -- writes ------------------------------------------------------------------
+    async def _commit(
+        self, fn: Callable[[sqlite3.Connection], T], *, files: Sequence[str] = ()
+    ) -> T:
+        """Run ``fn`` in the next group commit; returns once it is durable. ``files``:
+        data files published for this transaction, removed if it is refused."""
+        try:
+            result = await asyncio.wrap_future(self.committer.submit(fn))
+        except BaseException:
+            for rel in files:
+                self.files.remove(rel)
+            raise
+        self.collect_garbage()
+        return result
+
+    def collect_garbage(self) -> int:
+        """Remove data files that committed transactions released (see ``garbage``)."""
+        if not GARBAGE_PENDING.is_set():
+            return 0
+        with self._garbage_lock:
+            GARBAGE_PENDING.clear()
+            rows = self.reader.execute("SELECT file FROM garbage LIMIT 10000").fetchall()
+            if not rows:
+                return 0
+            for (rel,) in rows:
+                self.files.remove(rel)
+            names = [r[0] for r in rows]
+            if len(names) == 10000:
+                GARBAGE_PENDING.set()  # more than one round's worth
+
+            def forget(conn: sqlite3.Connection) -> None:
+                conn.executemany("DELETE FROM garbage WHERE file = ?", [(n,) for n in names])
+
+            self.committer.submit(forget)
+            return len(names)
