@@ -14,9 +14,11 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -411,6 +413,70 @@ class EngineTests:
         assert self.file_bytes(engine, part.file or "") == data[100:5100]
         self.assert_clean(engine)
 
+    # -- durability: what is fsynced before the commit ----------------------------------------
+    def record_syncs(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> list[tuple[str, str]]:
+        """Record (in order) every fsync/fdatasync (by path), rename and link target,
+        and each index transaction as it runs (``("commit", "")``)."""
+        events: list[tuple[str, str]] = []
+        real = {name: getattr(os, name) for name in ("fsync", "fdatasync", "rename", "link")}
+
+        def by_fd(name: str) -> Any:
+            def call(fd: int) -> None:
+                events.append((name, os.readlink(f"/proc/self/fd/{fd}")))
+                real[name](fd)
+
+            return call
+
+        def by_path(name: str) -> Any:
+            def call(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+                real[name](src, dst, *args, **kwargs)
+                events.append((name, str(dst)))
+
+            return call
+
+        for name in ("fsync", "fdatasync"):
+            monkeypatch.setattr(os, name, by_fd(name))
+        for name in ("rename", "link"):
+            monkeypatch.setattr(os, name, by_path(name))
+        submit = engine.committer.submit
+
+        def traced(fn: Any) -> Any:
+            def run(conn: Any) -> Any:
+                events.append(("commit", ""))
+                return fn(conn)
+
+            return submit(run)
+
+        monkeypatch.setattr(engine.committer, "submit", traced)
+        return events
+
+    @staticmethod
+    def synced_before_commit(events: list[tuple[str, str]], op: str, path: str) -> bool:
+        """``path`` appeared by ``op`` and its directory was fsynced before the commit."""
+        at = events.index((op, path))
+        parent = str(Path(path).parent)
+        commit = events.index(("commit", ""), at)
+        return ("fsync", parent) in events[at:commit]
+
+    @asynctest
+    async def test_publish_and_copy_are_durable_before_the_commit(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        events = self.record_syncs(engine, monkeypatch)
+        await engine.put_object("bkt", "src", body(os.urandom(BIG)))
+        (src,) = self.raw_versions(engine, "bkt", "src")
+        published = str(engine.files.path(src.files[0]))
+        renamed = events.index(("rename", published))
+        assert any(op == "fdatasync" and p.endswith(".part") for op, p in events[:renamed])
+        assert self.synced_before_commit(events, "rename", published)
+        events.clear()
+        with engine.open_object("bkt", "src") as opened:
+            await engine.copy_object(opened, "bkt", "dst", meta={}, tags={})
+        (dst,) = self.raw_versions(engine, "bkt", "dst")
+        assert self.synced_before_commit(events, "link", str(engine.files.path(dst.files[0])))
+
     # -- bulk deletes, annotations, buckets ------------------------------------------------------
     @asynctest
     async def test_delete_objects_reports_each_item(self, engine: Engine) -> None:
@@ -467,6 +533,7 @@ class EngineTests:
         orphan.write_bytes(b"published, never committed")
         os.utime(orphan, (1, 1))
         engine.close(clean=False)
+        time.sleep(0.1)  # the sweep spares files touched within 50 ms of its start
         again = self.open_engine(engine.root)
         report = again.recover()
         assert (report.temp_removed, report.orphans_removed) == (1, 1)
