@@ -3,11 +3,13 @@
 Requests are SigV4-signed like S3 (``grenier.client.admin_api`` signs them with
 botocore) and only root may call them. Routes, under ``/grenier/admin/v1``:
 
-* ``GET    /quota?bucket=NAME`` → ``{"bucket", "quota", "quotatype", "size", "objects"}``
+* ``GET    /quota?bucket=NAME`` → ``{"bucket", "quota", "quotatype", "size", "objects",
+  "uploading"}`` (``uploading``: bytes of incomplete multipart uploads, which count
+  against the quota with ``size``)
 * ``PUT    /quota?bucket=NAME`` with ``{"quota": BYTES, "quotatype": "hard"}``
 * ``DELETE /quota?bucket=NAME`` → the quota is cleared
 * ``GET    /usage[?bucket=NAME]`` → ``{"buckets": [{"bucket", "size", "objects",
-  "quota"}], "size", "objects"}``, read from the index (no listing)
+  "uploading", "quota"}], "size", "objects"}``, read from the index (no listing)
 
 Errors are ``{"Code", "Message"}`` with the S3 status of the code.
 """
@@ -46,6 +48,7 @@ def _quota_doc(bucket: Bucket) -> dict[str, Any]:
         "quotatype": "hard" if bucket.quota is not None else "",
         "size": bucket.size,
         "objects": bucket.objects,
+        "uploading": bucket.uploading,
     }
 
 
@@ -111,7 +114,13 @@ class AdminRoute:
         engine = self.service.engine
         buckets = [engine.get_bucket(only)] if only else engine.list_buckets()
         rows = [
-            {"bucket": b.name, "size": b.size, "objects": b.objects, "quota": b.quota}
+            {
+                "bucket": b.name,
+                "size": b.size,
+                "objects": b.objects,
+                "uploading": b.uploading,
+                "quota": b.quota,
+            }
             for b in buckets
         ]
         return {

@@ -33,10 +33,13 @@ def set_quota(path: str, size: str) -> None:
 @click.argument("path")
 @output_options
 def info(path: str) -> None:
-    """Show the bucket's quota and current usage (versions included)."""
+    """Show the bucket's quota and current usage (versions and incomplete multipart
+    uploads included: both count against the quota)."""
     target = bucket_path(path)
     doc = AdminApi(target.alias).get_quota(target.bucket)
     used = f"{human_size(doc['size'])} used in {doc['objects']} object version(s)"
+    if doc.get("uploading"):
+        used += f", {human_size(doc['uploading'])} in incomplete multipart uploads"
     if doc.get("quota") is None:
         text = f"Bucket `{target.bucket}` has no quota ({used})"
     else:

@@ -13,7 +13,7 @@ from grenier.engine.files import add_garbage
 from grenier.engine.model import Bucket
 from grenier.engine.rows import bucket_from_row, dumps
 
-COLUMNS = "name, created, owner, versioning, quota, size, objects, config"
+COLUMNS = "name, created, owner, versioning, quota, size, objects, config, uploading"
 
 
 def get(conn: sqlite3.Connection, name: str, *, shared: bool = True) -> Bucket:

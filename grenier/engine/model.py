@@ -26,6 +26,12 @@ class Bucket:
     size: int = 0  # bytes of every stored object version
     objects: int = 0  # stored object versions (delete markers excluded)
     config: dict[str, Any] = field(default_factory=dict)
+    uploading: int = 0  # bytes of the stored parts of incomplete multipart uploads
+
+    @property
+    def used(self) -> int:
+        """What counts against the quota: object versions and incomplete uploads."""
+        return self.size + self.uploading
 
 
 @dataclass

@@ -77,12 +77,19 @@ def get_upload(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str) 
 def txn_put_part(
     conn: sqlite3.Connection, bucket: str, key: str, upload_id: str, number: int, data: Staged
 ) -> Part:
+    """Store a part; its bytes count against the bucket's quota until the upload is
+    completed (then as the object's) or aborted (then not at all)."""
     get_upload(conn, bucket, key, upload_id)
+    _versioning, quota, used = bucket_row(conn, bucket)
     old = conn.execute(
-        "SELECT file FROM parts WHERE upload_id = ? AND number = ?", (upload_id, number)
+        "SELECT file, size FROM parts WHERE upload_id = ? AND number = ?", (upload_id, number)
     ).fetchone()
+    freed = old[1] if old is not None else 0
+    if quota is not None and used - freed + data.size > quota:
+        raise EngineError("QuotaExceeded", bucket=bucket)
     if old is not None and old[0]:
         add_garbage(conn, old[0])
+    _add_uploading(conn, bucket, data.size - freed)
     part = Part(number, data.size, data.md5_hex, time.time(), data.checksums, data.file)
     conn.execute(
         "INSERT OR REPLACE INTO parts (upload_id, number, size, etag, last_modified, checksums, "
@@ -100,6 +107,14 @@ def txn_put_part(
     return part
 
 
+def part_size(conn: sqlite3.Connection, upload_id: str, number: int) -> int:
+    """Bytes of a stored part (0 if there is none)."""
+    row = conn.execute(
+        "SELECT size FROM parts WHERE upload_id = ? AND number = ?", (upload_id, number)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def list_parts(
     conn: sqlite3.Connection, upload_id: str, marker: int = 0, limit: int = 1000
 ) -> list[Part]:
@@ -111,13 +126,29 @@ def list_parts(
     return [part_from_row(r) for r in rows]
 
 
-def txn_abort(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str) -> None:
-    get_upload(conn, bucket, key, upload_id)
-    for (file,) in conn.execute("SELECT file FROM parts WHERE upload_id = ?", (upload_id,)):
-        if file:
+def _add_uploading(conn: sqlite3.Connection, bucket: str, delta: int) -> None:
+    if delta:
+        conn.execute("UPDATE buckets SET uploading = uploading + ? WHERE name = ?", (delta, bucket))
+
+
+def _release_parts(conn: sqlite3.Connection, bucket: str, upload_id: str, keep: set[str]) -> None:
+    """Forget the upload and its parts; files not in ``keep`` go to garbage, and the
+    parts' bytes stop counting as an incomplete upload."""
+    released = 0
+    for file, size in conn.execute(
+        "SELECT file, size FROM parts WHERE upload_id = ?", (upload_id,)
+    ).fetchall():
+        released += size
+        if file and file not in keep:
             add_garbage(conn, file)
+    _add_uploading(conn, bucket, -released)
     conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
     conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+
+
+def txn_abort(conn: sqlite3.Connection, bucket: str, key: str, upload_id: str) -> None:
+    get_upload(conn, bucket, key, upload_id)
+    _release_parts(conn, bucket, upload_id, set())
 
 
 def _check_parts(requested: list[CompletedPart], stored: dict[int, Part]) -> list[Part]:
@@ -167,13 +198,10 @@ def txn_complete(
     )
     staged = Staged(size=size, md5_hex=new.etag)
     segments = [Segment(p.file, p.size) for p in chosen if p.file and p.size]
+    # The parts stop counting as an upload before they count as the object (the quota
+    # check in txn_put sees each byte once).
+    _release_parts(conn, bucket, upload_id, {p.file for p in chosen if p.file})
     obj = txn_put(conn, bucket, key, staged, segments, new, cond)
-    keep = {p.file for p in chosen}
-    for part in stored.values():
-        if part.file and part.file not in keep:
-            add_garbage(conn, part.file)
-    conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
-    conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
     return obj, upload, chosen
 
 

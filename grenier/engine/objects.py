@@ -33,8 +33,10 @@ def new_version_id() -> str:
 
 
 def bucket_row(conn: sqlite3.Connection, bucket: str) -> tuple[str, int | None, int]:
+    """Versioning state, quota, and the bytes counting against it (object versions and
+    incomplete multipart uploads)."""
     row = conn.execute(
-        "SELECT versioning, quota, size FROM buckets WHERE name = ?", (bucket,)
+        "SELECT versioning, quota, size + uploading FROM buckets WHERE name = ?", (bucket,)
     ).fetchone()
     if row is None:
         raise no_such_bucket(bucket)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from grenier.engine import buckets, objects
+from grenier.engine import buckets, multipart, objects
 from grenier.engine.base import EngineBase
 from grenier.engine.errors import EngineError
 from grenier.engine.model import NULL_VERSION, Bucket
@@ -51,15 +51,24 @@ class BucketOps(EngineBase):
         gets a private copy of the record, changes it in place, or raises to refuse."""
         return await self._commit(lambda c: buckets.txn_update(c, name, update))
 
-    def check_room(self, bucket: Bucket, key: str | None, size: int | None) -> None:
+    def check_room(
+        self,
+        bucket: Bucket,
+        key: str | None,
+        size: int | None,
+        part: tuple[str, int] | None = None,
+    ) -> None:
         """Refuse early (QuotaExceeded) a write of ``size`` bytes that cannot fit in the
-        bucket's quota, before its body is received. Counts the space an overwrite of the
-        key's null version would free. The write's own transaction checks again: that
-        is the check that holds under concurrency."""
+        bucket's quota, before its body is received. Counts the space the write would
+        free: the key's null version for an object, the replaced part for ``part``
+        (upload id, number). The write's own transaction checks again: that is the
+        check that holds under concurrency."""
         if bucket.quota is None or size is None:
             return
-        room = bucket.quota - bucket.size
-        if bucket.versioning != "Enabled" and key is not None:
+        room = bucket.quota - bucket.used
+        if part is not None:
+            room += multipart.part_size(self.reader, *part)
+        elif bucket.versioning != "Enabled" and key is not None:
             old = objects.version(self.reader, bucket.name, key, NULL_VERSION)
             if old is not None:
                 room += old.size

@@ -26,9 +26,9 @@ def dec_key(raw: bytes) -> str:
 def bucket_from_row(row: sqlite3.Row | tuple[Any, ...], *, shared: bool = False) -> Bucket:
     """A bucket record. ``shared``: the config dict may be shared with other readers
     (parsed once per distinct text) and must not be modified — for the read path."""
-    name, created, owner, versioning, quota, size, objects, config = row
+    name, created, owner, versioning, quota, size, objects, config, uploading = row
     parsed = _shared_config(config) if shared else json.loads(config)
-    return Bucket(name, created, owner, versioning, quota, size, objects, parsed)
+    return Bucket(name, created, owner, versioning, quota, size, objects, parsed, uploading)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -8,11 +8,12 @@ and a listing can seek past a whole delimiter group with ``key >= prefix || 0xFF
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from grenier.sqlite_wal import enable_wal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -23,7 +24,8 @@ CREATE TABLE IF NOT EXISTS buckets (
     quota INTEGER,
     size INTEGER NOT NULL DEFAULT 0,
     objects INTEGER NOT NULL DEFAULT 0,
-    config TEXT NOT NULL DEFAULT '{}'
+    config TEXT NOT NULL DEFAULT '{}',
+    uploading INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS objects (
     id INTEGER PRIMARY KEY,
@@ -89,8 +91,36 @@ def connect(path: Path, *, durable: bool) -> sqlite3.Connection:
 
 
 def create(conn: sqlite3.Connection) -> None:
+    """Create the tables (a new store) and bring an older store's schema up to date."""
     conn.executescript("BEGIN IMMEDIATE;" + DDL + "COMMIT;")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+        version = int(row[0]) if row else SCHEMA_VERSION
+        for number, step in MIGRATIONS:
+            if version < number:
+                step(conn)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(name, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _v2_uploading(conn: sqlite3.Connection) -> None:
+    """Bytes of incomplete multipart uploads count against the quota: a counter per
+    bucket, started from the parts already stored."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(buckets)")}
+    if "uploading" not in columns:
+        conn.execute("ALTER TABLE buckets ADD COLUMN uploading INTEGER NOT NULL DEFAULT 0")
     conn.execute(
-        "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)",
-        (str(SCHEMA_VERSION),),
+        "UPDATE buckets SET uploading = (SELECT COALESCE(SUM(p.size), 0) FROM parts p "
+        "JOIN uploads u ON p.upload_id = u.upload_id WHERE u.bucket = buckets.name)"
     )
+
+
+# (version reached, step): run in order on a store whose schema_version is older.
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(2, _v2_uploading)]

@@ -18,9 +18,10 @@ def declared_size(req: S3Request) -> int | None:
     return int(raw) if raw is not None and raw.isdigit() else None
 
 
-def check_quota(req: S3Request, bucket: Bucket) -> None:
+def check_quota(req: S3Request, bucket: Bucket, part: tuple[str, int] | None = None) -> None:
+    """``part``: (upload id, number) of an UploadPart (it replaces that part's bytes)."""
     if bucket.quota is not None:
-        req.engine.check_room(bucket, req.key, declared_size(req))
+        req.engine.check_room(bucket, req.key, declared_size(req), part)
 
 
 def object_acl(req: S3Request, bucket: Bucket) -> str | None:

@@ -302,6 +302,44 @@ class EngineTests:
         engine.check_room(bucket, stored[0], BIG)  # an overwrite frees its old bytes
         self.assert_clean(engine)
 
+    @asynctest
+    async def test_incomplete_uploads_count_against_the_quota(self, engine: Engine) -> None:
+        part = 900 * 1024
+        await engine.update_bucket("bkt", lambda b: setattr(b, "quota", 2 * part + 10))
+        up = await engine.create_upload("bkt", "mp", {})
+        stored = []
+        for n in (1, 2):
+            stored.append(
+                await engine.upload_part("bkt", "mp", up.upload_id, n, body(os.urandom(part)))
+            )
+        assert self.raw_usage(engine, "bkt") == RawUsage(0, 0, 2 * part)
+        with pytest.raises(EngineError, match="QuotaExceeded"):
+            await engine.upload_part("bkt", "mp", up.upload_id, 3, body(os.urandom(part)))
+        with pytest.raises(EngineError, match="QuotaExceeded"):  # other writes see them too
+            await engine.put_object("bkt", "k", body(os.urandom(part)))
+        with pytest.raises(EngineError, match="QuotaExceeded"):
+            engine.check_room(engine.get_bucket("bkt"), "k", part)
+        # Replacing a part frees the old one first.
+        stored[1] = await engine.upload_part("bkt", "mp", up.upload_id, 2, body(os.urandom(part)))
+        assert self.raw_usage(engine, "bkt") == RawUsage(0, 0, 2 * part)
+        # Completing turns the chosen parts into object bytes, the others are released.
+        obj, _ = await engine.complete_upload(
+            "bkt",
+            "mp",
+            up.upload_id,
+            [CompletedPart(2, stored[1].etag, {})],
+            lambda ps: "e-1",
+            lambda u, ps: {},
+        )
+        assert self.raw_usage(engine, "bkt") == RawUsage(part, 1, 0)
+        # Aborting releases every part.
+        up2 = await engine.create_upload("bkt", "mp2", {})
+        await engine.upload_part("bkt", "mp2", up2.upload_id, 1, body(os.urandom(part)))
+        assert self.raw_usage(engine, "bkt") == RawUsage(part, 1, part)
+        await engine.abort_upload("bkt", "mp2", up2.upload_id)
+        assert self.raw_usage(engine, "bkt") == RawUsage(part, 1, 0)
+        self.assert_clean(engine)
+
     # -- multipart ---------------------------------------------------------------------------
     @asynctest
     async def test_multipart_completes_without_copying(self, engine: Engine) -> None:

@@ -99,3 +99,20 @@ class TestSqliteEngine(EngineTests):
         engine.reader.set_progress_handler(None, 0)
         assert ([e.key for e in page.entries], page.common_prefixes) == (["zzz"], ["big/"])
         assert steps < 20  # a walk over 5,000 index entries would take hundreds of steps
+
+    def test_a_version_1_index_is_migrated(self, engine: Engine) -> None:
+        up = asyncio.run(engine.create_upload("bkt", "mp", {}))
+        asyncio.run(engine.upload_part("bkt", "mp", up.upload_id, 1, body(b"p" * 5000)))
+        engine.close()
+        conn = sqlite3.connect(engine.root / "meta.db")
+        conn.execute("ALTER TABLE buckets DROP COLUMN uploading")  # as version 1 made it
+        conn.execute("UPDATE meta SET value = '1' WHERE name = 'schema_version'")
+        conn.commit()
+        conn.close()
+        again = self.open_engine(engine.root)
+        assert again.get_bucket("bkt").uploading == 5000
+        with raw_index(again) as raw:
+            assert raw.execute(
+                "SELECT value FROM meta WHERE name = 'schema_version'"
+            ).fetchone() == ("2",)
+        self.assert_clean(again)

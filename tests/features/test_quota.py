@@ -1,5 +1,7 @@
 """Hard bucket quotas: set through the admin API, refused before acknowledged, and held
-under concurrency; versions count; multipart counts at completion (parts refused early)."""
+under concurrency; versions count; the stored parts of incomplete multipart uploads
+count from the moment they are stored (released at abort, become the object's bytes at
+completion)."""
 
 from __future__ import annotations
 
@@ -32,7 +34,9 @@ def test_admin_quota_round_trip(grenier: GrenierServer, s3: Any, bucket: str) ->
     doc = api.get_quota(bucket)
     assert (doc["quota"], doc["quotatype"], doc["size"], doc["objects"]) == (1000, "hard", 100, 1)
     usage = api.usage(bucket)
-    assert usage["buckets"] == [{"bucket": bucket, "size": 100, "objects": 1, "quota": 1000}]
+    assert usage["buckets"] == [
+        {"bucket": bucket, "size": 100, "objects": 1, "uploading": 0, "quota": 1000}
+    ]
     assert any(b["bucket"] == bucket for b in api.usage()["buckets"])
     assert api.clear_quota(bucket)["quota"] is None
     with pytest.raises(CliError) as exc:
@@ -74,31 +78,67 @@ def test_versions_count_toward_usage(grenier: GrenierServer, s3: Any, bucket: st
     assert admin(grenier).get_quota(bucket)["size"] == 800
 
 
-def test_multipart_counts_at_completion_and_parts_refused_early(
+def test_incomplete_multipart_parts_count_against_the_quota(
+    grenier: GrenierServer, s3: Any, bucket: str
+) -> None:
+    """Issue 12 item 8: 13 parts of 900 KiB used to be accepted under a 1 MiB quota."""
+    api = admin(grenier)
+    api.set_quota(bucket, 1024 * 1024)
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    accepted, refused = [], []
+    for number in range(1, 14):
+        try:
+            s3.upload_part(
+                Bucket=bucket, Key="mp", UploadId=up, PartNumber=number, Body=b"p" * 900 * 1024
+            )
+            accepted.append(number)
+        except ClientError as exc:
+            response = exc.response
+            refused.append(
+                (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"])
+            )
+    assert accepted == [1] and refused == [QUOTA_CODE] * 12
+    doc = api.get_quota(bucket)
+    assert (doc["size"], doc["objects"], doc["uploading"]) == (0, 0, 900 * 1024)
+    with pytest.raises(ClientError) as exc:  # other writes see the parts too
+        s3.put_object(Bucket=bucket, Key="other", Body=b"x" * 200 * 1024)
+    assert error_of(exc) == QUOTA_CODE
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=up)
+    assert api.get_quota(bucket)["uploading"] == 0
+    s3.put_object(Bucket=bucket, Key="other", Body=b"x" * 200 * 1024)
+
+
+def test_multipart_usage_is_exact_at_completion(
     grenier: GrenierServer, s3: Any, bucket: str
 ) -> None:
     part = 5 * 1024 * 1024
-    admin(grenier).set_quota(bucket, part + 1000)
+    api = admin(grenier)
+    api.set_quota(bucket, part + 1000)
     up = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
     e1 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=1, Body=b"a" * part)
-    with pytest.raises(ClientError) as exc:  # this part alone cannot fit
+    with pytest.raises(ClientError) as exc:  # refused before its body is read
         s3.upload_part(
             Bucket=bucket, Key="mp", UploadId=up, PartNumber=3, Body=b"c" * (part + 1001)
         )
     assert error_of(exc) == QUOTA_CODE
-    e2 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=2, Body=b"b" * 2000)
-    parts = [{"PartNumber": 1, "ETag": e1["ETag"]}, {"PartNumber": 2, "ETag": e2["ETag"]}]
-    with pytest.raises(ClientError) as exc:  # parts fit one by one, not together
-        s3.complete_multipart_upload(
-            Bucket=bucket, Key="mp", UploadId=up, MultipartUpload={"Parts": parts}
-        )
+    with pytest.raises(ClientError) as exc:  # the stored part counts: this one cannot fit
+        s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=2, Body=b"b" * 2000)
     assert error_of(exc) == QUOTA_CODE
-    with pytest.raises(ClientError):
-        s3.head_object(Bucket=bucket, Key="mp")
+    e2 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=2, Body=b"b" * 900)
+    # Re-sending a part replaces its bytes: it fits even at the limit.
+    e2 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=2, Body=b"B" * 900)
+    assert api.get_quota(bucket)["uploading"] == part + 900
     s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=up, MultipartUpload={"Parts": parts[:1]}
+        Bucket=bucket,
+        Key="mp",
+        UploadId=up,
+        MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}, {"PartNumber": 2, "ETag": e2["ETag"]}]
+        },
     )
-    assert admin(grenier).get_quota(bucket)["size"] == part
+    doc = api.get_quota(bucket)
+    assert (doc["size"], doc["objects"], doc["uploading"]) == (part + 900, 1, 0)
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"a" * part + b"B" * 900
 
 
 def test_concurrent_uploads_never_exceed_quota(grenier: GrenierServer, bucket: str) -> None:

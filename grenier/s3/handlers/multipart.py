@@ -98,7 +98,7 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     number = part_number(req)
     uid = upload_id(req)
     upload = req.engine.get_upload(bucket, key, uid)
-    writechecks.check_quota(req, req.bucket_state())
+    writechecks.check_quota(req, req.bucket_state(), (uid, number))
     body = request_body(req, default_algorithm=upload.checksum_algorithm)
     part = await req.engine.upload_part(bucket, key, uid, number, body)
     headers = {"ETag": quote_etag(part.etag)}
