@@ -13,9 +13,10 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from grenier.engine import recovery, schema
 from grenier.engine.committer import Committer
@@ -74,15 +75,31 @@ class EngineBase:
         self, fn: Callable[[sqlite3.Connection], T], *, files: Sequence[str] = ()
     ) -> T:
         """Run ``fn`` in the next group commit; returns once it is durable. ``files``:
-        data files published for this transaction, removed if it is refused."""
+        data files published for this transaction, removed if it is refused.
+
+        If the caller is cancelled while the transaction may still commit, the files
+        stay until its outcome is known, and go only on a definite refusal (the job
+        raised, or was cancelled before its batch began)."""
+        job = self.committer.submit(fn)
         try:
-            result = await asyncio.wrap_future(self.committer.submit(fn))
+            result = await asyncio.wrap_future(job)
+        except asyncio.CancelledError:
+            if files:
+                job.add_done_callback(lambda done: self._drop_if_refused(done, files))
+            raise
         except BaseException:
-            for rel in files:
-                self.files.remove(rel)
+            self._drop(files)
             raise
         self.collect_garbage()
         return result
+
+    def _drop(self, files: Sequence[str]) -> None:
+        for rel in files:
+            self.files.remove(rel)
+
+    def _drop_if_refused(self, job: Future[Any], files: Sequence[str]) -> None:
+        if job.cancelled() or job.exception() is not None:
+            self._drop(files)
 
     def collect_garbage(self) -> int:
         """Remove data files that committed transactions released (see ``garbage``)."""

@@ -4,24 +4,31 @@ Callers submit a function of the connection; the writer runs every function wait
 in the queue inside one ``BEGIN IMMEDIATE … COMMIT`` (each in its own SAVEPOINT, so
 one refusal does not undo its neighbours) and pays one WAL fsync for the whole batch.
 Each caller's future resolves only after the COMMIT returned, i.e. after the fsync.
+
+Cancellation: a job whose future was cancelled before its batch starts is skipped (it
+never runs); once its batch starts, the future can no longer be cancelled and resolves
+with the outcome. Whatever a caller does, the writer thread never dies: every later
+write of the process depends on it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
-from grenier.engine.files import batch_committed
+from grenier.engine.files import batch_committed, batch_rolled_back
 
 Job = tuple[Callable[[sqlite3.Connection], Any], "Future[Any]"]
 
 MAX_BATCH = 256
+log = logging.getLogger("grenier.engine")
 
 
 class Committer:
@@ -69,7 +76,12 @@ class Committer:
                     stop = True
                     break
                 batch.append(nxt)
-            self._commit(batch)
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # noqa: BLE001 - the writer must outlive any batch
+                log.exception("group commit failed")
+                for _fn, fut in batch:
+                    _resolve(fut, False, exc)
             if stop:
                 return
 
@@ -84,6 +96,9 @@ class Committer:
             fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
 
     def _commit_locked(self, batch: list[Job]) -> None:
+        batch = [job for job in batch if job[1].set_running_or_notify_cancel()]
+        if not batch:
+            return
         results: list[tuple[Future[Any], bool, Any]] = []
         conn = self.conn
         try:
@@ -106,12 +121,20 @@ class Committer:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
+            batch_rolled_back()
             for _fn, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
+                _resolve(fut, False, exc)
             return
         for fut, ok, value in results:
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(value)
+            _resolve(fut, ok, value)
+
+
+def _resolve(fut: Future[Any], ok: bool, value: Any) -> None:
+    """Hand a job's outcome to its caller (a no-op if it already has one)."""
+    try:
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
+    except InvalidStateError:
+        pass
