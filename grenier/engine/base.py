@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from grenier.engine import recovery, schema
+from grenier.engine import killpoints, recovery, schema
 from grenier.engine.committer import Committer
 from grenier.engine.files import GARBAGE_PENDING, FileStore
 
@@ -46,6 +46,7 @@ class EngineBase:
         self.writer = writer
         self.committer = Committer(writer, str(self.root / "meta.db.writer-lock"))
         self._garbage_lock = threading.Lock()
+        self._kill = killpoints.configured()
 
     # -- connections -------------------------------------------------------------
     @property
@@ -72,14 +73,21 @@ class EngineBase:
 
     # -- writes ------------------------------------------------------------------
     async def _commit(
-        self, fn: Callable[[sqlite3.Connection], T], *, files: Sequence[str] = ()
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        files: Sequence[str] = (),
+        key: str | None = None,
     ) -> T:
         """Run ``fn`` in the next group commit; returns once it is durable. ``files``:
-        data files published for this transaction, removed if it is refused.
+        data files published for this transaction, removed if it is refused. ``key``:
+        the object key written (test kill points, :mod:`grenier.engine.killpoints`).
 
         If the caller is cancelled while the transaction may still commit, the files
         stay until its outcome is known, and go only on a definite refusal (the job
         raised, or was cancelled before its batch began)."""
+        if self._kill is not None:
+            self._kill.reached("after-publish", key)
         job = self.committer.submit(fn)
         try:
             result = await asyncio.wrap_future(job)
@@ -91,6 +99,8 @@ class EngineBase:
             self._drop(files)
             raise
         self.collect_garbage()
+        if self._kill is not None:
+            self._kill.reached("after-commit", key)
         return result
 
     def _drop(self, files: Sequence[str]) -> None:

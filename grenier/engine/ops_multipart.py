@@ -96,6 +96,7 @@ class MultipartOps(ObjectOps):
         return await self._commit(
             lambda c: multipart.txn_put_part(c, bucket, key, upload_id, number, staged),
             files=[staged.file] if staged.file else [],
+            key=key,
         )
 
     async def complete_upload(
@@ -114,7 +115,8 @@ class MultipartOps(ObjectOps):
         obj, upload, _chosen = await self._commit(
             lambda c: multipart.txn_complete(
                 c, bucket, key, upload_id, requested, etag_of, checksums_of, cond
-            )
+            ),
+            key=key,
         )
         return obj, upload
 

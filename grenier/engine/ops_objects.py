@@ -111,6 +111,7 @@ class ObjectOps(BucketOps):
         return await self._commit(
             lambda c: objects.txn_put(c, bucket, key, staged, segments, new, cond),
             files=[s.file for s in segments],
+            key=key,
         )
 
     async def copy_object(
@@ -143,6 +144,7 @@ class ObjectOps(BucketOps):
         return await self._commit(
             lambda c: objects.txn_put(c, bucket, key, staged, segments, new, cond),
             files=[s.file for s in segments],
+            key=key,
         )
 
     async def delete_object(
@@ -150,7 +152,7 @@ class ObjectOps(BucketOps):
     ) -> DeleteOutcome:
         """S3's DELETE: removes the version (unversioned bucket, or a version id), or
         adds a delete marker (Enabled: a new one; Suspended: the null one)."""
-        return await self._commit(lambda c: objects.txn_delete(c, bucket, key, version_id))
+        return await self._commit(lambda c: objects.txn_delete(c, bucket, key, version_id), key=key)
 
     async def delete_objects(
         self, bucket: str, targets: list[tuple[str, str | None]]

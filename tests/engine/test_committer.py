@@ -19,8 +19,8 @@ import pytest
 
 from grenier.engine import Engine, EngineConfig
 from grenier.engine.committer import Committer
-from tests.engine.helpers import body
 from tests.engine import test_sqlite
+from tests.engine.helpers import body
 
 
 def test_a_cancelled_job_does_not_stop_the_writer(tmp_path: Path) -> None:
