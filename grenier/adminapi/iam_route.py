@@ -61,8 +61,8 @@ class IamRoute:
 
     async def _authenticate(self, request: web.Request) -> tuple[dict[str, str], Principal]:
         service = self.service
-        body, ctx = await read_signed(request, service, MAX_BODY)
-        if ctx.access_key is None or service.principal_for is None:
+        body, ctx = await read_signed(request, service, MAX_BODY, signing_service="iam")
+        if service.principal_for is None:
             raise S3Error("AccessDenied")
         caller = service.principal_for(ctx.access_key)
         try:

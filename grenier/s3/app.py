@@ -208,5 +208,6 @@ def build_app(service: S3Service) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
     app["s3_service"] = service
     app.on_response_prepare.append(_common_headers)
-    app.router.add_route("*", "/{tail:.*}", service.handle)
+    # Every path, newlines included (a key may hold any byte: ``a%0D%0Ab``), goes to S3.
+    app.router.add_route("*", "/{tail:(?s:.*)}", service.handle)
     return app

@@ -157,3 +157,20 @@ def check_read_conditions(
             raise S3Error(not_modified, extra={"Condition": "If-None-Match"})
     elif if_mod is not None and modified <= if_mod:
         raise S3Error(not_modified, extra={"Condition": "If-Modified-Since"})
+
+
+# Control characters (but tab) and lone surrogates cannot go into a response header:
+# aiohttp would refuse to send it and drop the connection.
+_NOT_IN_HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+
+
+def header_argument(name: str, value: str) -> str:
+    """A request value that is echoed as a response header (``response-content-type``
+    and the other GetObject overrides): InvalidArgument if it could not be sent."""
+    if _NOT_IN_HEADER.search(value):
+        raise S3Error(
+            "InvalidArgument",
+            message=f"{name} must not contain control characters.",
+            extra={"ArgumentName": name, "ArgumentValue": value},
+        )
+    return value
