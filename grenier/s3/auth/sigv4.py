@@ -99,7 +99,8 @@ def check_scope(
 
 
 def lookup_secret(settings: Settings, access_key: str) -> str:
-    secret = settings.secret_for(access_key)
+    # Undecodable bytes (kept by surrogateescape) cannot name a key: unknown, not a crash.
+    secret = settings.secret_for(access_key) if access_key.isprintable() else None
     if secret is None:
         raise S3Error("InvalidAccessKeyId", extra={"AWSAccessKeyId": access_key})
     return secret
