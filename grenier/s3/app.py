@@ -25,6 +25,7 @@ from grenier.s3.auth import AuthContext, RequestView, authenticate
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.handlers import HANDLERS
+from grenier.s3.httputil import check_header_text
 from grenier.s3.responses import empty, error_response
 
 log = logging.getLogger("grenier.s3")
@@ -173,6 +174,7 @@ class S3Service:
             auth_ctx = AuthContext(access_key=None, scheme="anonymous", payload="none")
         else:
             auth_ctx = authenticate(view, self.secret_for, region=self.settings.region)
+            check_header_text(headers)
         req = S3Request(
             http=request,
             service=self,

@@ -174,3 +174,29 @@ def header_argument(name: str, value: str) -> str:
             extra={"ArgumentName": name, "ArgumentValue": value},
         )
     return value
+
+
+# Request headers whose value is stored with an object or acted upon as text.
+STORED_HEADERS = frozenset(
+    {"content-type", "content-encoding", "content-disposition", "content-language"}
+    | {"cache-control", "expires"}
+)
+
+
+def check_header_text(headers: Mapping[str, str]) -> None:
+    """``x-amz-*`` and stored headers must be text: bytes that are not UTF-8 (kept by
+    aiohttp as lone surrogates) are InvalidArgument, never stored or echoed back."""
+    for name, value in headers.items():
+        if value.isascii():
+            continue
+        lower = name.lower()
+        if not lower.startswith("x-amz-") and lower not in STORED_HEADERS:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise S3Error(
+                "InvalidArgument",
+                message=f"The value of {lower} is not valid UTF-8.",
+                extra={"ArgumentName": lower, "ArgumentValue": value},
+            ) from None

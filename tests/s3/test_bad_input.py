@@ -4,6 +4,7 @@ holding CR/LF are keys like any other."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.rawsig import Signer
 from tests.s3.helpers import content_md5, key_path, parse_xml, raw_request, unique
 from tests.servers import GrenierServer
 
@@ -130,6 +132,40 @@ def test_undecodable_access_key(grenier: GrenierServer, bucket: str, access_key:
     )  # fmt: skip
     status, body = raw_exchange(grenier, v2)
     assert (status, parse_xml(body).findtext("Code")) == (403, "InvalidAccessKeyId")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"x-amz-meta-city: Montr\xe9al",
+        b"x-amz-tagging: k=\xff",
+        b"content-type: text/\xfe",
+        b"content-disposition: attachment; filename=\xe9.nc",
+        b"x-amz-website-redirect-location: /\xe9",
+        b"x-amz-copy-source: /src/\xff",
+    ],
+)
+def test_undecodable_bytes_in_a_stored_header_are_invalid_argument(grenier: GrenierServer, s3: Any, bucket: str, header: bytes) -> None:  # fmt: skip
+    """Signed correctly, but not text: refused before anything is stored (they used to
+    be stored and then fail every GET, or fail the PUT with a 500)."""
+    name, _, value = header.partition(b": ")
+    signer = Signer(grenier.access_key, grenier.secret_key)
+    host = urlsplit(grenier.endpoint).netloc.encode()
+    path = key_path(bucket, "k")
+    body = b"data"
+    headers, _ = signer.sign(
+        "PUT", path, "", [(b"host", host), (name, value)], hashlib.sha256(body).hexdigest()
+    )
+    head = f"PUT {path} HTTP/1.1\r\n".encode()
+    head += b"".join(n + b": " + v + b"\r\n" for n, v in headers)
+    head += b"Content-Length: 4\r\nConnection: close\r\n\r\n" + body
+    status, answer = raw_exchange(grenier, head)
+    root = parse_xml(answer)
+    assert (status, root.findtext("Code")) == (400, "InvalidArgument"), answer
+    assert root.findtext("ArgumentName") == name.decode()
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"city": "Montreal"})
+    assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {"city": "Montreal"}
 
 
 # --- response header overrides ---------------------------------------------------------
