@@ -206,10 +206,18 @@ async def _common_headers(request: web.Request, response: web.StreamResponse) ->
             hook(request, response)
 
 
+async def _expect(request: web.Request) -> None:
+    """``Expect: 100-continue`` gets its interim answer; any other expectation is ignored
+    (RFC 9110 allows it) instead of aiohttp's plain-text 417."""
+    if request.version >= (1, 1) and request.headers.get("expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the interim answer is not the body
+
+
 def build_app(service: S3Service) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
     app["s3_service"] = service
     app.on_response_prepare.append(_common_headers)
     # Every path, newlines included (a key may hold any byte: ``a%0D%0Ab``), goes to S3.
-    app.router.add_route("*", "/{tail:(?s:.*)}", service.handle)
+    app.router.add_route("*", "/{tail:(?s:.*)}", service.handle, expect_handler=_expect)
     return app
