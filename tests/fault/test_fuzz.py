@@ -29,34 +29,11 @@ from botocore.credentials import Credentials
 
 from tests.fault.fuzzcases import Wire, World, generate
 from tests.rawsig import Signer
-from tests.servers import GrenierServer
+from tests.servers import GrenierServer, process_tree
 
 KEYS = ["k", "dir/a.nc", "sp ace", "\u00e9t\u00e9/\u65e5\u672c", "a\r\nb", "tab\tkey", "+%&=?", "a//b", "x" * 300]  # fmt: skip
 MAX_FAILURES = 25
 TIMEOUT = 30.0
-
-
-def process_tree(root: int) -> dict[int, str]:
-    """pid -> state letter of ``root`` and all its descendants (from /proc)."""
-    parents: dict[int, int] = {}
-    states: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        states[int(entry.name)], parents[int(entry.name)] = fields[0], int(fields[1])
-    tree, frontier = {root: states.get(root, "?")}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in tree:
-                tree[pid] = states[pid]
-                frontier.append(pid)
-    return tree
 
 
 class Link:
