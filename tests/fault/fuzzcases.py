@@ -648,11 +648,60 @@ def gen_presigned(rng: random.Random, world: World, method: str, path: str, pair
     return Wire("presigned", method, target, headers, body)
 
 
+FORM_VALUES = [b"x", b"", b"text/plain", b"a\r\nSet-Cookie: x=1", b"line\nbreak", b"\x00\x01", b"caf\xe9", b"${filename}", b"x" * 3000]  # fmt: skip
+
+
+def gen_post_form(rng: random.Random, world: World) -> Wire:
+    """A browser form upload (POST Object) signed by a SigV4 policy, with hostile fields:
+    the fields become object metadata and response headers."""
+    now = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    credential = f"{world.signer.access_key}/{now[:8]}/us-east-1/s3/aws4_request"
+    fields = {
+        "key": rng.choice([b"form/${filename}", b"form/k", b"", b"a\r\nb"]),
+        "x-amz-algorithm": b"AWS4-HMAC-SHA256",
+        "x-amz-credential": credential.encode(),
+        "x-amz-date": now.encode(),
+    }
+    extra = ["Content-Type", "x-amz-meta-a", "Cache-Control", "Content-Disposition", "success_action_redirect", "success_action_status", "tagging", "acl", "x-amz-storage-class"]  # fmt: skip
+    for name in rng.sample(extra, rng.choice([0, 1, 2, 4])):
+        fields[name] = rng.choice(FORM_VALUES)
+    conditions: list[object] = [{"bucket": world.bucket}, ["starts-with", "$key", ""]]
+    conditions += [{n: v.decode("utf-8", "replace")} for n, v in fields.items() if n != "key"]
+    if rng.random() < 0.15:
+        conditions.append(rng.choice([["content-length-range", 0, 1], ["eq", "$x", "y"], "junk", {"a": 1}]))  # fmt: skip
+    policy = {"expiration": rng.choice(["2099-01-01T00:00:00.000Z", "2000-01-01T00:00:00.000Z", "x"]), "conditions": conditions}  # fmt: skip
+    import json
+
+    policy_b64 = base64.b64encode(json.dumps(policy).encode())
+    if rng.random() < 0.1:
+        policy_b64 = rng.choice([b"", b"!!!", base64.b64encode(b"{not json"), base64.b64encode(b"[]")])  # fmt: skip
+    key = world.signer.key(now[:8])
+    fields["policy"] = policy_b64
+    import hmac
+
+    fields["x-amz-signature"] = hmac.digest(key, policy_b64, "sha256").hex().encode()
+    if rng.random() < 0.1:
+        del fields[rng.choice(sorted(fields))]
+    boundary = b"fuzzboundary" + str(rng.randrange(1000)).encode()
+    body = b""
+    for name, value in fields.items():
+        body += b"--" + boundary + b'\r\nContent-Disposition: form-data; name="' + name.encode() + b'"\r\n\r\n' + value + b"\r\n"  # fmt: skip
+    data = rng.randbytes(rng.choice([0, 10, 3000]))
+    filename = rng.choice([b"f.nc", b"", b"..\\x", b"\xff.bin"])
+    body += b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="' + filename + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + data + b"\r\n--" + boundary + b"--\r\n"  # fmt: skip
+    if rng.random() < 0.2:
+        body = rng.choice([body[: rng.randrange(len(body) + 1)], body.replace(b"\r\n", b"\n", 3), body.replace(boundary, b"other", 1)])  # fmt: skip
+    ctype = rng.choice([b"multipart/form-data; boundary=" + boundary] * 8 + [b"multipart/form-data", b"multipart/form-data; boundary=", b"multipart/mixed; boundary=" + boundary])  # fmt: skip
+    headers = [(b"host", world.host), (b"content-type", ctype)]
+    return Wire("form", "POST", key_path(world.bucket, None), headers, body)
+
+
 GENERATORS: list[tuple[str, Callable[[random.Random, World], Wire], int]] = [
-    ("headers", gen_headers, 35),
-    ("xml", gen_xml, 25),
-    ("chunked", gen_chunked, 20),
-    ("auth", gen_auth, 20),
+    ("headers", gen_headers, 30),
+    ("xml", gen_xml, 22),
+    ("chunked", gen_chunked, 18),
+    ("auth", gen_auth, 18),
+    ("form", gen_post_form, 12),
 ]
 
 
