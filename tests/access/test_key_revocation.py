@@ -44,27 +44,29 @@ def ask(server: GrenierServer, key: dict[str, str], bucket: str) -> tuple[int, s
     return resp.status, code, int(request_id[8:12], 16)
 
 
-def every_worker_answers(server: GrenierServer, keys: list[dict[str, str]], bucket: str, expected: tuple[int, str], workers: set[int]) -> int:  # fmt: skip
-    """Ask with each key over fresh connections until every worker has answered each key;
-    every answer must be ``expected``. Returns the number of connections used."""
-    unseen = {(k["AccessKeyId"], w) for k in keys for w in workers}
+def every_worker_answers(server: GrenierServer, keys: list[dict[str, str]], bucket: str, expected: tuple[int, str], workers: set[int]) -> set[int]:  # fmt: skip
+    """Ask with each key over fresh connections until every worker has answered each key
+    (``workers`` empty: until WORKERS distinct ones have); every answer must be
+    ``expected``. Returns the workers that answered."""
+    want = WORKERS if not workers else len(workers)
+    answered: dict[str, set[int]] = {k["AccessKeyId"]: set() for k in keys}
     used = 0
-    while unseen:
-        assert used < MAX_CONNECTIONS, f"workers never reached: {sorted(unseen)}"
+    while any(len(seen) < want for seen in answered.values()):
+        assert used < MAX_CONNECTIONS, f"workers never reached: {answered}, expected {workers}"
         for key in keys:
             status, code, worker = ask(server, key, bucket)
             used += 1
             assert (status, code) == expected, (key["AccessKeyId"], worker, status, code)
-            unseen.discard((key["AccessKeyId"], worker))
-    return used
+            assert not workers or worker in workers, (worker, workers)
+            answered[key["AccessKeyId"]].add(worker)
+    return set().union(*answered.values())
 
 
 def test_deleted_or_disabled_key_is_refused_by_every_worker(tmp_path: Path) -> None:
     server = GrenierServer.start(tmp_path / "data", "--workers", str(WORKERS))
     try:
         assert server.proc is not None
-        workers = {pid & 0xFFFF for pid in process_tree(server.proc.pid)}
-        assert len(workers) == WORKERS
+        tree = {pid & 0xFFFF for pid in process_tree(server.proc.pid)}
         iam: Any = server.client("iam")
         s3: Any = server.client()
         bucket = uid("revoke")
@@ -76,13 +78,13 @@ def test_deleted_or_disabled_key_is_refused_by_every_worker(tmp_path: Path) -> N
         deleted = iam.create_access_key(UserName=name)["AccessKey"]
         keys = [disabled, deleted]
         # Every worker has used both keys (and cached what it caches about them).
-        every_worker_answers(server, keys, bucket, (200, ""), workers)
+        workers = every_worker_answers(server, keys, bucket, (200, ""), set())
+        assert len(workers) == WORKERS and workers <= tree, (workers, tree)
 
         iam.update_access_key(UserName=name, AccessKeyId=disabled["AccessKeyId"], Status="Inactive")
         iam.delete_access_key(UserName=name, AccessKeyId=deleted["AccessKeyId"])
         refused = (403, "InvalidAccessKeyId")
-        used = every_worker_answers(server, keys, bucket, refused, workers)
-        assert used >= 2 * WORKERS
+        assert every_worker_answers(server, keys, bucket, refused, workers) == workers
 
         # Re-enabled, the disabled key works again everywhere; the deleted one never does.
         iam.update_access_key(UserName=name, AccessKeyId=disabled["AccessKeyId"], Status="Active")

@@ -132,7 +132,7 @@ def test_fuzz_requests(tmp_path: Path, fuzz_requests: int, fuzz_seed: int) -> No
     try:
         world = set_up(server)
         workers = process_tree(server.proc.pid)  # type: ignore[union-attr]
-        assert len(workers) == 2, workers
+        assert len(workers) >= 2, workers
         parts = urlsplit(server.endpoint)
         link = Link((parts.hostname or "127.0.0.1", parts.port or 80))
         rng = random.Random(fuzz_seed)
