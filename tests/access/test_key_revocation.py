@@ -31,7 +31,7 @@ def ask(server: GrenierServer, key: dict[str, str], bucket: str) -> tuple[int, s
     creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
     S3SigV4Auth(creds, "s3", "us-east-1").add_auth(request)
     parts = urlsplit(server.endpoint)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
     try:
         headers = {**dict(request.headers.items()), "Connection": "close"}
         conn.request("GET", f"/{bucket}?list-type=2", headers=headers)

@@ -159,7 +159,7 @@ def test_fuzz_requests(tmp_path: Path, fuzz_requests: int, fuzz_seed: int) -> No
         # Every request was answered; now the server itself: same live workers, healthy.
         assert process_tree(server.proc.pid) == workers  # type: ignore[union-attr]
         assert all(state != "Z" for state in workers.values())
-        health = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        health = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
         health.request("GET", "/minio/health/live")
         assert health.getresponse().status == 200
         s3: Any = server.client()
