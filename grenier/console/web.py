@@ -97,7 +97,6 @@ def make_templates() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
     )
     env.filters["size"] = lambda n: human_size(n) if isinstance(n, int | float) else ""
     env.filters["when"] = _when
