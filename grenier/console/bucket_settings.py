@@ -16,13 +16,15 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from urllib.parse import quote
+
 from aiohttp import web
 
 from grenier.client.errors import ClientError
 from grenier.client.units import parse_size
 from grenier.console.connection import UserConnection
 from grenier.console.objects import parse_tags
-from grenier.console.web import bucket_of, conn, flash, key_url, render, see_other
+from grenier.console.web import bucket_of, conn, flash, render, see_other
 
 CANNED = ("none", "download", "upload", "public")
 ABSENT = {
@@ -230,4 +232,4 @@ async def update(request: web.Request) -> web.Response:
         flash(request, "ok", await writer(conn(request), bucket, form))
     except ClientError as exc:
         flash(request, "error", str(exc))
-    return see_other(key_url("settings", bucket) + f"#{section}")
+    return see_other(f"/settings/{quote(bucket, safe='')}#{section}")

@@ -1,7 +1,7 @@
 """Headers every answer carries, and the checks every state change passes.
 
 * A strict Content-Security-Policy (scripts and styles only from ``/static/``, no inline
-  code, no framing), ``nosniff``, no referrer (keys in URLs stay private), no caching of
+  code, no framing), ``nosniff``, no referrer to other sites (keys in URLs stay private), no caching of
   pages (they show private data).
 * A state change (any method but GET/HEAD/OPTIONS) must come from this origin
   (``Sec-Fetch-Site`` and ``Origin`` when the browser sends them) and carry the session's
@@ -23,7 +23,7 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make Origin "null"
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
