@@ -4,7 +4,6 @@ policy parser, whose refusal is shown as is)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from grenier.console.web import conn, flash, render, see_other
 
 MAX_SCANNED = 200  # users and groups looked at to find a policy's attachments
 
-TEMPLATE = {
+EXAMPLE = {
     "Version": "2012-10-17",
     "Statement": [
         {
@@ -48,16 +47,20 @@ def checked_document(text: str) -> str:
     try:
         doc = json.loads(text)
     except ValueError as exc:
-        raise ClientError(f"policy document: invalid JSON ({exc})", code="MalformedPolicyDocument") from None
+        raise ClientError(
+            f"policy document: invalid JSON ({exc})", code="MalformedPolicyDocument"
+        ) from None
     if not isinstance(doc, dict) or "Statement" not in doc:
-        raise ClientError("policy document: expected an object with a Statement", code="MalformedPolicyDocument")
+        raise ClientError(
+            "policy document: expected an object with a Statement", code="MalformedPolicyDocument"
+        )
     return json.dumps(doc)
 
 
 async def policies(request: web.Request) -> web.Response:
     c = conn(request)
     found = await c.call("list policies", c.iam.list_policies)
-    return await render(request, "policies.html", policies=found, template=TEMPLATE)
+    return await render(request, "policies.html", policies=found, example=EXAMPLE)
 
 
 async def create(request: web.Request) -> web.Response:
@@ -85,7 +88,9 @@ def _attachments(c: UserConnection, arn: str) -> dict[str, list[str]]:
         for u in iam.list_users(MaxItems=MAX_SCANNED).get("Users", [])
         if any(
             p["PolicyArn"] == arn
-            for p in iam.list_attached_user_policies(UserName=u["UserName"]).get("AttachedPolicies", [])
+            for p in iam.list_attached_user_policies(UserName=u["UserName"]).get(
+                "AttachedPolicies", []
+            )
         )
     ]
     groups = [
@@ -93,7 +98,9 @@ def _attachments(c: UserConnection, arn: str) -> dict[str, list[str]]:
         for g in iam.list_groups(MaxItems=MAX_SCANNED).get("Groups", [])
         if any(
             p["PolicyArn"] == arn
-            for p in iam.list_attached_group_policies(GroupName=g["GroupName"]).get("AttachedPolicies", [])
+            for p in iam.list_attached_group_policies(GroupName=g["GroupName"]).get(
+                "AttachedPolicies", []
+            )
         )
     ]
     return {"users": users, "groups": groups}
@@ -110,9 +117,7 @@ async def policy(request: web.Request) -> web.Response:
         attached: Any = await c.call(f"attachments of {name}", _attachments, c, info["arn"])
     except ClientError as exc:
         attached = {"error": str(exc)}
-    return await render(
-        request, "policy.html", info=info, document=document, attached=attached
-    )
+    return await render(request, "policy.html", info=info, document=document, attached=attached)
 
 
 async def _update(c: UserConnection, name: str, form: Any) -> str:
@@ -120,7 +125,9 @@ async def _update(c: UserConnection, name: str, form: Any) -> str:
     arn = await c.call(f"policy {name}", c.iam.policy_arn, name)
     await c.call(
         f"update policy {name}",
-        lambda: c.iam.iam.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True),
+        lambda: c.iam.iam.create_policy_version(
+            PolicyArn=arn, PolicyDocument=document, SetAsDefault=True
+        ),
     )
     return f"Policy {name} saved"
 

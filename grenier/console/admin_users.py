@@ -46,7 +46,9 @@ async def create(request: web.Request) -> web.Response:
             raise ClientError("a user name and a secret of 8 characters or more are needed")
         await c.call(f"add user {name}", c.iam.add_user, name, secret)
         if policy:
-            await c.call(f"attach {policy}", c.iam.attach, policy, user=name, group=None, detach=False)
+            await c.call(
+                f"attach {policy}", c.iam.attach, policy, user=name, group=None, detach=False
+            )
     except ClientError as exc:
         flash(request, "error", str(exc))
         return see_other("/admin/users")
@@ -107,7 +109,9 @@ async def _key_create(c: UserConnection, name: str, form: Any) -> str:
 
 async def _key_delete(c: UserConnection, name: str, form: Any) -> str:
     key = str(form.get("accessKey", ""))
-    await c.call(f"delete key {key}", lambda: c.iam.iam.delete_access_key(UserName=name, AccessKeyId=key))
+    await c.call(
+        f"delete key {key}", lambda: c.iam.iam.delete_access_key(UserName=name, AccessKeyId=key)
+    )
     return f"Access key {key} deleted"
 
 
@@ -140,7 +144,9 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-async def run_action(request: web.Request, actions: dict[str, Action], back: str, gone: str) -> web.Response:
+async def run_action(
+    request: web.Request, actions: dict[str, Action], back: str, gone: str
+) -> web.Response:
     """The shared shape of the admin forms: one named action, flash its outcome, go back
     (to ``gone`` after a deletion)."""
     name, action = request.match_info["name"], request.match_info["action"]

@@ -63,9 +63,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     except ClientError as exc:
         if request.path.startswith("/api/"):
-            return web.json_response(
-                {"error": str(exc), "code": exc.code}, status=status_for(exc)
-            )
+            return web.json_response({"error": str(exc), "code": exc.code}, status=status_for(exc))
         return await render(request, "error.html", status=status_for(exc), error=exc)
 
 

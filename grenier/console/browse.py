@@ -26,6 +26,8 @@ async def buckets(request: web.Request) -> web.Response:
 def crumbs(bucket: str, prefix: str) -> list[tuple[str, str]]:
     """(label, URL) for the bucket and each folder of ``prefix``."""
     out = [(bucket, key_url("browser", bucket))]
+    if not prefix:
+        return out
     parts = prefix.split("/")
     for i, part in enumerate(parts[:-1] if prefix.endswith("/") else parts):
         upto = "/".join(parts[: i + 1]) + "/"

@@ -15,7 +15,6 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-
 from urllib.parse import quote
 
 from aiohttp import web
@@ -95,7 +94,7 @@ async def page(request: web.Request) -> web.Response:
         versioning=versioning,
         quota=quota,
         lifecycle=lifecycle,
-        policy=policy,
+        policy=json.dumps(policy_doc, indent=2) if policy_doc is not None else policy,
         grants=anonymous_grants(policy_doc, bucket) if isinstance(policy_doc, dict) else {},
         cors=cors,
         tags=tags,
@@ -111,8 +110,12 @@ async def _versioning(c: UserConnection, bucket: str, form: Any) -> str:
     status = str(form.get("status", ""))
     if status not in ("Enabled", "Suspended"):
         raise ClientError("versioning: choose Enabled or Suspended", code="InvalidArgument")
-    await c.s3(f"versioning of {bucket}", "put_bucket_versioning", Bucket=bucket,
-               VersioningConfiguration={"Status": status})
+    await c.s3(
+        f"versioning of {bucket}",
+        "put_bucket_versioning",
+        Bucket=bucket,
+        VersioningConfiguration={"Status": status},
+    )
     return f"Versioning {status.lower()}"
 
 
@@ -150,8 +153,12 @@ async def _lifecycle(c: UserConnection, bucket: str, form: Any) -> str:
     if not rules:
         await c.s3(f"lifecycle of {bucket}", "delete_bucket_lifecycle", Bucket=bucket)
         return "Lifecycle rules removed"
-    await c.s3(f"lifecycle of {bucket}", "put_bucket_lifecycle_configuration", Bucket=bucket,
-               LifecycleConfiguration={"Rules": rules})
+    await c.s3(
+        f"lifecycle of {bucket}",
+        "put_bucket_lifecycle_configuration",
+        Bucket=bucket,
+        LifecycleConfiguration={"Rules": rules},
+    )
     return f"Lifecycle: {len(rules)} rule{'s' if len(rules) > 1 else ''}"
 
 
@@ -165,8 +172,9 @@ async def _write_policy(c: UserConnection, bucket: str, doc: Any) -> None:
     if doc is None:
         await c.s3(f"policy of {bucket}", "delete_bucket_policy", Bucket=bucket)
     else:
-        await c.s3(f"policy of {bucket}", "put_bucket_policy", Bucket=bucket,
-                   Policy=json.dumps(doc))
+        await c.s3(
+            f"policy of {bucket}", "put_bucket_policy", Bucket=bucket, Policy=json.dumps(doc)
+        )
 
 
 async def _anonymous(c: UserConnection, bucket: str, form: Any) -> str:
@@ -174,7 +182,9 @@ async def _anonymous(c: UserConnection, bucket: str, form: Any) -> str:
 
     kind, prefix = str(form.get("kind", "")), str(form.get("prefix", "")).lstrip("/")
     if kind not in CANNED:
-        raise ClientError(f"anonymous access: choose one of {', '.join(CANNED)}", code="InvalidArgument")
+        raise ClientError(
+            f"anonymous access: choose one of {', '.join(CANNED)}", code="InvalidArgument"
+        )
     await _write_policy(c, bucket, set_canned(await _read_policy(c, bucket), bucket, prefix, kind))
     return f"Anonymous access to {bucket}/{prefix}* set to {kind}"
 
@@ -196,8 +206,12 @@ async def _cors(c: UserConnection, bucket: str, form: Any) -> str:
     if not rules:
         await c.s3(f"CORS of {bucket}", "delete_bucket_cors", Bucket=bucket)
         return "CORS rules removed"
-    await c.s3(f"CORS of {bucket}", "put_bucket_cors", Bucket=bucket,
-               CORSConfiguration={"CORSRules": rules})
+    await c.s3(
+        f"CORS of {bucket}",
+        "put_bucket_cors",
+        Bucket=bucket,
+        CORSConfiguration={"CORSRules": rules},
+    )
     return "CORS rules saved"
 
 
@@ -206,8 +220,7 @@ async def _tags(c: UserConnection, bucket: str, form: Any) -> str:
     if not tags:
         await c.s3(f"tags of {bucket}", "delete_bucket_tagging", Bucket=bucket)
         return "Bucket tags removed"
-    await c.s3(f"tags of {bucket}", "put_bucket_tagging", Bucket=bucket,
-               Tagging={"TagSet": tags})
+    await c.s3(f"tags of {bucket}", "put_bucket_tagging", Bucket=bucket, Tagging={"TagSet": tags})
     return "Bucket tags saved"
 
 

@@ -93,7 +93,9 @@ class UserConnection:
             self._aio = AioClient(self.alias, workers=8)
         return self._aio
 
-    async def send(self, method: str, bucket: str, key: str, what: str, **kw: Any) -> aiohttp.ClientResponse:
+    async def send(
+        self, method: str, bucket: str, key: str, what: str, **kw: Any
+    ) -> aiohttp.ClientResponse:
         """One streamed request (retried like the CLI's on 5xx and network errors): a 2xx
         response to read and release, or ClientError."""
         client = self.stream()

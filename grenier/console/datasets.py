@@ -81,8 +81,14 @@ async def _document(c: UserConnection, bucket: str, key: str) -> tuple[Any, str]
 
 
 async def _children(c: UserConnection, bucket: str, root: str) -> list[str]:
-    page = await c.s3(f"list {bucket}/{root}", "list_objects_v2", Bucket=bucket,
-                      Prefix=f"{root}/" if root else "", Delimiter="/", MaxKeys=MAX_CHILDREN)
+    page = await c.s3(
+        f"list {bucket}/{root}",
+        "list_objects_v2",
+        Bucket=bucket,
+        Prefix=f"{root}/" if root else "",
+        Delimiter="/",
+        MaxKeys=MAX_CHILDREN,
+    )
     return [p["Prefix"].rstrip("/").rsplit("/", 1)[-1] for p in page.get("CommonPrefixes", [])]
 
 
@@ -92,11 +98,15 @@ def _join(root: str, name: str) -> str:
 
 async def _zarr_v3(c: UserConnection, bucket: str, root: str, doc: Any) -> dict[str, Any]:
     if doc.get("node_type") == "array":
-        return zarrmeta.describe("Zarr v3 array", False, {}, [zarrmeta.variable_v3(root.rsplit("/", 1)[-1], doc)])
+        return zarrmeta.describe(
+            "Zarr v3 array", False, {}, [zarrmeta.variable_v3(root.rsplit("/", 1)[-1], doc)]
+        )
     if (doc.get("consolidated_metadata") or {}).get("metadata") is not None:
         return zarrmeta.from_v3(doc, None)
     names = await _children(c, bucket, root)
-    docs = await asyncio.gather(*(_document(c, bucket, _join(root, f"{n}/zarr.json")) for n in names))
+    docs = await asyncio.gather(
+        *(_document(c, bucket, _join(root, f"{n}/zarr.json")) for n in names)
+    )
     return zarrmeta.from_v3(doc, {n: d[0] for n, d in zip(names, docs, strict=True) if d})
 
 
@@ -105,12 +115,16 @@ async def _zarr_v2(c: UserConnection, bucket: str, root: str) -> dict[str, Any]:
     meta: dict[str, Any] = {".zattrs": attrs[0] if attrs else {}}
     names = await _children(c, bucket, root)
     for leaf in (".zarray", ".zattrs"):
-        docs = await asyncio.gather(*(_document(c, bucket, _join(root, f"{n}/{leaf}")) for n in names))
+        docs = await asyncio.gather(
+            *(_document(c, bucket, _join(root, f"{n}/{leaf}")) for n in names)
+        )
         meta.update({f"{n}/{leaf}": d[0] for n, d in zip(names, docs, strict=True) if d})
     return zarrmeta.from_v2(meta, consolidated=False)
 
 
-async def zarr_description(c: UserConnection, bucket: str, root: str) -> tuple[dict[str, Any], str] | None:
+async def zarr_description(
+    c: UserConnection, bucket: str, root: str
+) -> tuple[dict[str, Any], str] | None:
     """(description, version) of the Zarr group at ``root``, or None if there is none."""
     found = await _document(c, bucket, _join(root, "zarr.json"))
     if found is not None:
@@ -156,7 +170,9 @@ def _task(request: web.Request, name: str, kind: str, bucket: str, key: str) -> 
     }
 
 
-async def _worker(request: web.Request, cache_key: Any, task: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+async def _worker(
+    request: web.Request, cache_key: Any, task: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
     cache = _cache(request)
     found = cache.get(cache_key)
     if found is None:
@@ -180,12 +196,18 @@ async def page(request: web.Request) -> web.Response:
                 raise ClientError(f"{bucket}/{key}: not a Zarr dataset", code="NoSuchKey")
             description, version = found
             if not missing:
-                answer, _ = await _worker(request, ("ranges", bucket, key, version),
-                                          _task(request, "ranges", kind, bucket, key))
+                answer, _ = await _worker(
+                    request,
+                    ("ranges", bucket, key, version),
+                    _task(request, "ranges", kind, bucket, key),
+                )
                 ranges = answer["ranges"]
         elif not missing:
-            answer, _ = await _worker(request, ("describe", bucket, key, version),
-                                      _task(request, "describe", kind, bucket, key))
+            answer, _ = await _worker(
+                request,
+                ("describe", bucket, key, version),
+                _task(request, "describe", kind, bucket, key),
+            )
             description, ranges = answer["description"], answer["ranges"]
     except WorkerError as exc:
         note = str(exc)
@@ -214,7 +236,9 @@ async def page(request: web.Request) -> web.Response:
         index=index,
         quicklook=quicklook,
         endpoint=public_url(request),
-        browse_url=key_url("browser", bucket, key + "/") if kind == "zarr" else key_url("object", bucket, key),
+        browse_url=key_url("browser", bucket, key + "/")
+        if kind == "zarr"
+        else key_url("object", bucket, key),
     )
 
 
@@ -233,11 +257,16 @@ async def quicklook(request: web.Request) -> web.Response:
     kind, version = await version_of(c, bucket, key)
     missing = missing_modules()
     if missing:
-        return web.Response(status=501, text=f"quick-looks need the data extra: pip install 'grenier[data]' ({', '.join(missing)} missing)")
+        return web.Response(
+            status=501,
+            text=f"quick-looks need the data extra: pip install 'grenier[data]' ({', '.join(missing)} missing)",
+        )
     task = {**_task(request, "quicklook", kind, bucket, key), "variable": variable, "index": index}
     cache_key = ("quicklook", bucket, key, version, variable, tuple(sorted(index.items())))
     try:
         _, png = await _worker(request, cache_key, task)
     except WorkerError as exc:
         return web.Response(status=422, text=f"quick-look: {exc}")
-    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+    return web.Response(
+        body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=300"}
+    )

@@ -33,8 +33,13 @@ async def confirm(request: web.Request) -> web.Response:
     c = conn(request)
     count, more = len(keys), False
     if prefix:
-        page = await c.s3(f"list {bucket}/{prefix}", "list_objects_v2", Bucket=bucket,
-                          Prefix=prefix, MaxKeys=BATCH)
+        page = await c.s3(
+            f"list {bucket}/{prefix}",
+            "list_objects_v2",
+            Bucket=bucket,
+            Prefix=prefix,
+            MaxKeys=BATCH,
+        )
         keys = [o["Key"] for o in page.get("Contents", [])]
         count, more = len(keys), bool(page.get("IsTruncated"))
     versioning = await c.s3(f"versioning of {bucket}", "get_bucket_versioning", Bucket=bucket)
@@ -59,8 +64,12 @@ async def _delete_batch(c: UserConnection, bucket: str, items: list[dict[str, st
     """DeleteObjects; returns how many were refused."""
     if not items:
         return 0
-    found = await c.s3(f"delete in {bucket}", "delete_objects", Bucket=bucket,
-                       Delete={"Objects": items, "Quiet": True})
+    found = await c.s3(
+        f"delete in {bucket}",
+        "delete_objects",
+        Bucket=bucket,
+        Delete={"Objects": items, "Quiet": True},
+    )
     return len(found.get("Errors", []))
 
 
@@ -96,12 +105,19 @@ async def _delete_all(
     """(deleted, refused) for the selection."""
     done = refused = 0
     if version and keys:
-        await c.s3(f"delete {bucket}/{keys[0]}", "delete_object", Bucket=bucket,
-                   Key=keys[0], VersionId=version)
+        await c.s3(
+            f"delete {bucket}/{keys[0]}",
+            "delete_object",
+            Bucket=bucket,
+            Key=keys[0],
+            VersionId=version,
+        )
         return 1, 0
     sources = []
     if prefix:
-        sources.append(_versions(c, bucket, prefix, False) if versions else _current(c, bucket, prefix))
+        sources.append(
+            _versions(c, bucket, prefix, False) if versions else _current(c, bucket, prefix)
+        )
     for key in keys:
         sources.append(_versions(c, bucket, key, True) if versions else _single(key))
     for source in sources:
@@ -125,9 +141,12 @@ async def delete(request: web.Request) -> web.Response:
     c = conn(request)
     if form.get("bucket") == "1":
         work = c.s3(f"delete bucket {bucket}", "delete_bucket", Bucket=bucket)
-        return await attempt(request, "/browser/", f"Bucket {bucket} deleted", work,
-                             key_url("browser", bucket))
-    back = key_url("browser", bucket, _parent(prefix) if prefix else _parent(keys[0]) if keys else "")
+        return await attempt(
+            request, "/browser/", f"Bucket {bucket} deleted", work, key_url("browser", bucket)
+        )
+    back = key_url(
+        "browser", bucket, _parent(prefix) if prefix else _parent(keys[0]) if keys else ""
+    )
     try:
         done, refused = await _delete_all(c, bucket, keys, prefix, version, versions)
     except ClientError as exc:

@@ -98,7 +98,11 @@ async def download(request: web.Request) -> web.StreamResponse:
     bucket, key = bucket_of(request), request_key(request)
     version = request.query.get("versionId", "")
     upstream = await conn(request).send(
-        "GET", bucket, key, f"download {bucket}/{key}", query={"versionId": version} if version else None
+        "GET",
+        bucket,
+        key,
+        f"download {bucket}/{key}",
+        query={"versionId": version} if version else None,
     )
     try:
         out = web.StreamResponse(
@@ -177,8 +181,9 @@ async def set_tags(request: web.Request) -> web.Response:
         tags = parse_tags(str(form.get("tags", "")))
         what = f"tag {bucket}/{key}"
         if tags:
-            await c.s3(what, "put_object_tagging", Bucket=bucket, Key=key,
-                       Tagging={"TagSet": tags}, **ids)
+            await c.s3(
+                what, "put_object_tagging", Bucket=bucket, Key=key, Tagging={"TagSet": tags}, **ids
+            )
         else:
             await c.s3(what, "delete_object_tagging", Bucket=bucket, Key=key, **ids)
 

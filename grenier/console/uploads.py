@@ -81,7 +81,9 @@ async def create(request: web.Request) -> web.Response:
     return web.json_response({"uploadId": found["UploadId"]})
 
 
-async def _send(request: web.Request, what: str, query: dict[str, str] | None, headers: dict[str, str]) -> web.Response:
+async def _send(
+    request: web.Request, what: str, query: dict[str, str] | None, headers: dict[str, str]
+) -> web.Response:
     bucket = bucket_of(request)
     key = request.query["key"]
     body = await _body(request)
@@ -107,7 +109,9 @@ async def part(request: web.Request) -> web.Response:
 async def put_object(request: web.Request) -> web.Response:
     (key,) = _query(request, "key")
     content_type = request.headers.get("Content-Type", "") or "application/octet-stream"
-    return await _send(request, f"upload {bucket_of(request)}/{key}", None, {"Content-Type": content_type})
+    return await _send(
+        request, f"upload {bucket_of(request)}/{key}", None, {"Content-Type": content_type}
+    )
 
 
 async def parts(request: web.Request) -> web.Response:

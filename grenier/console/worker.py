@@ -63,7 +63,9 @@ def _storage_options(task: dict[str, Any]) -> dict[str, Any]:
     from grenier.client.config import Alias
     from grenier.datasets.fs import storage_options
 
-    alias = Alias("console", task["endpoint"], task["access_key"], task["secret_key"], task["region"])
+    alias = Alias(
+        "console", task["endpoint"], task["access_key"], task["secret_key"], task["region"]
+    )
     return storage_options(alias)
 
 
@@ -91,7 +93,9 @@ class Opened:
         self.file.seek(0)
         if magic[:3] == b"CDF":
             if self.file.size > NETCDF3_MAX:
-                raise ValueError("netCDF-3 file larger than 256 MiB: its header cannot be read alone")
+                raise ValueError(
+                    "netCDF-3 file larger than 256 MiB: its header cannot be read alone"
+                )
             self.kind, engine = "netCDF-3", "scipy"
         else:
             self.kind, engine = "netCDF-4/HDF5", "h5netcdf"
@@ -218,6 +222,7 @@ def quicklook(opened: Opened, task: dict[str, Any]) -> tuple[dict[str, Any], byt
     x, y = plane.coords.get(xdim), plane.coords.get(ydim)
     numeric = all(c is not None and c.ndim == 1 and c.dtype.kind in "iuf" for c in (x, y))
     masked = np.ma.masked_invalid(values)
+    image: Any
     if numeric:
         image = ax.pcolormesh(
             np.asarray(x)[::xstep], np.asarray(y)[::ystep], masked, shading="auto"
@@ -226,14 +231,21 @@ def quicklook(opened: Opened, task: dict[str, Any]) -> tuple[dict[str, Any], byt
         image = ax.imshow(masked, origin="lower", aspect="auto")
     ax.set_xlabel(str(xdim))
     ax.set_ylabel(str(ydim))
-    where = ", ".join(f"{d}={_label(plane.coords[d].values) if d in plane.coords else i}"
-                      for d, i in selection.items())
+    where = ", ".join(
+        f"{d}={_label(plane.coords[d].values) if d in plane.coords else i}"
+        for d, i in selection.items()
+    )
     ax.set_title(f"{name}" + (f" ({where})" if where else ""), fontsize=10)
     fig.colorbar(image, ax=ax, label=str(var.attrs.get("units", "")))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     width, height = (int(v * 100) for v in FIGURE)
-    return {"width": width, "height": height, "selection": selection, "estimate": need}, buffer.getvalue()
+    return {
+        "width": width,
+        "height": height,
+        "selection": selection,
+        "estimate": need,
+    }, buffer.getvalue()
 
 
 def run(task: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -250,7 +262,9 @@ def run(task: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         opened.close()
 
 
-def answer(task: dict[str, Any], work: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]]) -> tuple[dict[str, Any], bytes]:
+def answer(
+    task: dict[str, Any], work: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]]
+) -> tuple[dict[str, Any], bytes]:
     try:
         return work(task)
     except ImportError as exc:

@@ -67,9 +67,7 @@ class WorkerPool:
             async with self._lock:
                 proc = await self._start()
                 try:
-                    answer, blob = await asyncio.wait_for(
-                        self._roundtrip(proc, task), self.timeout
-                    )
+                    answer, blob = await asyncio.wait_for(self._roundtrip(proc, task), self.timeout)
                 except TimeoutError:
                     await self._kill()
                     raise WorkerError(f"gave up after {self.timeout:.0f} s") from None

@@ -90,7 +90,9 @@ def variable_v2(name: str, zarray: dict[str, Any], zattrs: dict[str, Any]) -> di
     }
 
 
-def describe(kind: str, consolidated: bool, attrs: Any, variables: list[dict[str, Any]]) -> dict[str, Any]:
+def describe(
+    kind: str, consolidated: bool | None, attrs: Any, variables: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Split variables into coordinates (dimension variables and those a ``coordinates``
     attribute names) and data variables; dimension sizes from the variables' shapes."""
     dims: dict[str, int] = {}

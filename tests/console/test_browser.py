@@ -35,7 +35,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(os.environ.get("GRENIER_SCREENSHOT_DIR", Path(__file__).parents[2] / "docs" / "console"))
+SHOTS = Path(
+    os.environ.get("GRENIER_SCREENSHOT_DIR", Path(__file__).parents[2] / "docs" / "console")
+)
 BUCKET = "portail-ing"
 XSS = "<img src=x onerror=alert(1)>"
 pytestmark = pytest.mark.xdist_group("console-browser")
@@ -46,8 +48,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     found = start_console(tmp_path_factory.mktemp("browser") / "data")
     s3 = found.s3()
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="README.txt", Body=b"Indicators for the portal.\n",
-                  ContentType="text/plain", Metadata={"owner": "data-team"})
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="README.txt",
+        Body=b"Indicators for the portal.\n",
+        ContentType="text/plain",
+        Metadata={"owner": "data-team"},
+    )
     s3.put_object(Bucket=BUCKET, Key="public/tas-summary.csv", Body=b"year,tas\n2000,287.1\n")
     yield found
     found.server.stop()
@@ -136,7 +143,10 @@ def test_share_link_works_with_curl(root: Any, site: Console, tmp_path: Path) ->
     root.get_by_label("Link valid for").select_option("1h")
     root.get_by_role("button", name="Make a share link").click()
     url = root.locator("#share-url").input_value()
-    assert url.startswith(site.server.endpoint + f"/{BUCKET}/README.txt?") and "X-Amz-Signature=" in url
+    assert (
+        url.startswith(site.server.endpoint + f"/{BUCKET}/README.txt?")
+        and "X-Amz-Signature=" in url
+    )
     shot(root, "share")
     out = tmp_path / "shared.txt"
     curl = shutil.which("curl")
@@ -197,14 +207,17 @@ def dataset(site: Console) -> str:
 
     from grenier.datasets import write_dataset
 
-    os.environ["GRENIER_HOST_consoletest"] = site.server.env_host()
+    os.environ["GRENIER_HOST_consoletest"] = site.server.env_host()  # noqa: SIM112 - alias name
     time = xr.date_range("2000-01-01", periods=4, freq="D", calendar="noleap", use_cftime=True)
     lat, lon = np.linspace(-60, 60, 30), np.linspace(0, 357, 40)
     tas = 280 + 10 * np.cos(np.deg2rad(lat))[None, :, None] + np.zeros((4, 30, 40))
     ds = xr.Dataset(
         {"tas": (("time", "lat", "lon"), tas.astype("float32"), {"units": "K"})},
-        coords={"time": time, "lat": ("lat", lat, {"units": "degrees_north"}),
-                "lon": ("lon", lon, {"units": "degrees_east"})},
+        coords={
+            "time": time,
+            "lat": ("lat", lat, {"units": "degrees_north"}),
+            "lon": ("lon", lon, {"units": "degrees_east"}),
+        },
         attrs={"title": "Near-surface air temperature"},
     )
     write_dataset(ds, f"consoletest/{BUCKET}/indicators/tas.zarr")
@@ -221,7 +234,10 @@ def test_dataset_page_shows_dimensions(root: Any, site: Console, dataset: str) -
     assert "2000-01-01" in time_row.inner_text() and "2000-01-04" in time_row.inner_text()
     assert "noleap" in time_row.inner_text()
     assert "Zarr v3" in root.locator("dl.facts").inner_text()
-    assert "open_dataset(\"grenier/portail-ing/indicators/tas.zarr\")" in root.locator("#snippet").inner_text()
+    assert (
+        'open_dataset("grenier/portail-ing/indicators/tas.zarr")'
+        in root.locator("#snippet").inner_text()
+    )
 
 
 def test_quicklook_decodes_with_the_right_size(root: Any, site: Console, dataset: str) -> None:

@@ -44,12 +44,16 @@ def test_login_page_is_a_form_with_strict_headers(console: Console) -> None:
     asyncio.run(scenario())
 
 
-def test_login_sets_an_opaque_strict_cookie_and_lists_buckets(console: Console, bucket_name: str) -> None:
+def test_login_sets_an_opaque_strict_cookie_and_lists_buckets(
+    console: Console, bucket_name: str
+) -> None:
     console.s3().create_bucket(Bucket=bucket_name)
 
     async def scenario() -> None:
         async with client() as http:
-            resp = await login(http, console.url, console.server.access_key, console.server.secret_key)
+            resp = await login(
+                http, console.url, console.server.access_key, console.server.secret_key
+            )
             assert resp.status == 303 and resp.headers["Location"] == "/browser/"
             cookie = resp.headers["Set-Cookie"]
             assert cookie.startswith("grenier_console=")
@@ -94,7 +98,9 @@ def test_wrong_secret_is_refused(console: Console) -> None:
 def test_state_change_needs_the_session_token(console: Console, bucket_name: str) -> None:
     async def scenario() -> None:
         async with logged_in(console) as http:
-            resp = await http.post(console.url + "/buckets", data={"bucket": bucket_name}, allow_redirects=False)
+            resp = await http.post(
+                console.url + "/buckets", data={"bucket": bucket_name}, allow_redirects=False
+            )
             assert resp.status == 403 and "CSRF" in await resp.text()
             resp = await http.post(
                 console.url + "/buckets",
@@ -168,11 +174,15 @@ def test_logout_ends_the_session_for_good(console: Console) -> None:
         async with logged_in(console) as http:
             token = await page_csrf(http, console.url + "/browser/")
             cookies = {c.key: c.value for c in http.cookie_jar}
-            resp = await http.post(console.url + "/logout", data={"csrf": token}, allow_redirects=False)
+            resp = await http.post(
+                console.url + "/logout", data={"csrf": token}, allow_redirects=False
+            )
             assert resp.status == 303
-        async with aiohttp.ClientSession(cookies=cookies) as replay:
-            async with replay.get(console.url + "/browser/", allow_redirects=False) as page:
-                assert page.status == 303  # the old token no longer opens anything
+        async with (
+            aiohttp.ClientSession(cookies=cookies) as replay,
+            replay.get(console.url + "/browser/", allow_redirects=False) as page,
+        ):
+            assert page.status == 303  # the old token no longer opens anything
 
     asyncio.run(scenario())
 
@@ -194,19 +204,27 @@ def test_upload_api_multipart_resume_and_download(console: Console, bucket_name:
                 assert resp.status == 200
                 etag1 = (await resp.json())["etag"]
             # a page reload later: the parts already there are listed for the resume
-            async with http.get(f"{base}/parts", params={"key": key, "uploadId": upload_id}) as resp:
+            async with http.get(
+                f"{base}/parts", params={"key": key, "uploadId": upload_id}
+            ) as resp:
                 parts = (await resp.json())["parts"]
             assert parts == [{"partNumber": 1, "etag": etag1, "size": len(first)}]
             query["partNumber"] = "2"
             async with http.put(f"{base}/part", params=query, data=second, headers=headers) as resp:
                 etag2 = (await resp.json())["etag"]
-            done = {"key": key, "uploadId": upload_id, "parts": [
-                {"partNumber": 1, "etag": etag1}, {"partNumber": 2, "etag": etag2}]}
+            done = {
+                "key": key,
+                "uploadId": upload_id,
+                "parts": [{"partNumber": 1, "etag": etag1}, {"partNumber": 2, "etag": etag2}],
+            }
             async with http.post(f"{base}/complete", json=done, headers=headers) as resp:
                 assert resp.status == 200, await resp.text()
             async with http.get(f"{console.url}/download/{bucket_name}/{key}") as resp:
                 body = await resp.read()
-                assert resp.headers["Content-Disposition"] == "attachment; filename*=UTF-8''big%20file.bin"
+                assert (
+                    resp.headers["Content-Disposition"]
+                    == "attachment; filename*=UTF-8''big%20file.bin"
+                )
             assert hashlib.sha256(body).digest() == hashlib.sha256(first + second).digest()
 
     asyncio.run(scenario())
@@ -237,7 +255,9 @@ def test_login_is_rate_limited(tmp_path: Path) -> None:
                 for _ in range(3):
                     resp = await login(http, found.url, found.server.access_key, "wrong-secret")
                     assert resp.status == 401
-                resp = await login(http, found.url, found.server.access_key, found.server.secret_key)
+                resp = await login(
+                    http, found.url, found.server.access_key, found.server.secret_key
+                )
                 assert resp.status == 429
                 assert int(resp.headers["Retry-After"]) > 0
                 assert "grenier_console=" not in resp.headers.get("Set-Cookie", "")
