@@ -82,7 +82,7 @@ async def details(request: web.Request) -> web.Response:
         head=head,
         checksums=checksums,
         tags=None if tags is None else tags.get("TagSet", []),
-        versions=versions if listed is not None and len(versions) > 1 or version else [],
+        versions=versions if len(versions) > 1 or version else [],
         retention=(retention or {}).get("Retention"),
         netcdf=is_netcdf(key),
         share=None,

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import html
 import os
+import re
 from pathlib import Path
 
 import aiohttp
@@ -304,3 +305,33 @@ def test_next_after_login_stays_on_site(console: Console) -> None:
             assert resp.headers["Location"] == "/browser/"
 
     asyncio.run(scenario())
+
+
+def test_listing_pages_follow_continuation_tokens(tmp_path: Path) -> None:
+    found = start_console(tmp_path / "data", env={"GRENIER_CONSOLE_PAGE_SIZE": "3"})
+    keys = [f"k{i:02d}" for i in range(7)]
+    try:
+        s3 = found.s3()
+        s3.create_bucket(Bucket="pages")
+        for key in keys:
+            s3.put_object(Bucket="pages", Key=key, Body=b"x")
+        s3.put_object(Bucket="pages", Key="sub/inner", Body=b"x")
+
+        async def scenario() -> list[str]:
+            seen: list[str] = []
+            url = "/browser/pages/"
+            async with logged_in(found) as http:
+                for _ in range(10):
+                    async with http.get(found.url + url) as page:
+                        text = await page.text()
+                    seen += re.findall(r'href="/object/pages/([^"]+)"', text)
+                    seen += re.findall(r'href="/browser/pages/(sub/)"', text)
+                    following = re.search(r'href="([^"]+)" rel="next"', text)
+                    if following is None:
+                        return seen
+                    url = html.unescape(following.group(1))
+            raise AssertionError("no last page")
+
+        assert asyncio.run(scenario()) == [*keys, "sub/"]
+    finally:
+        found.server.stop()
