@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -111,7 +111,7 @@ async def _purge_expired(app: web.Application) -> None:
         app[STATE].sessions.purge()
 
 
-async def _background(app: web.Application) -> object:
+async def _background(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.get_running_loop().create_task(_purge_expired(app))
     yield
     task.cancel()
@@ -136,5 +136,5 @@ def build_app(settings: ConsoleSettings) -> web.Application:
     )
     app.add_routes(routes())
     app.on_response_prepare.append(add_headers)
-    app.cleanup_ctx.append(_background)  # type: ignore[arg-type]
+    app.cleanup_ctx.append(_background)
     return app

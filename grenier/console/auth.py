@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -58,9 +59,9 @@ async def login_page(request: web.Request, *, error: str = "", status: int = 200
 async def _capabilities(connection: UserConnection) -> tuple[bool, bool]:
     """(may administer IAM, is root): learnt by asking, to show or hide navigation only."""
 
-    async def probe(what: str, func: object) -> bool:
+    async def probe(what: str, func: Callable[[], object]) -> bool:
         try:
-            await connection.call(what, func)  # type: ignore[arg-type]
+            await connection.call(what, func)
         except ClientError:
             return False
         return True

@@ -174,11 +174,11 @@ async def _worker(
     request: web.Request, cache_key: Any, task: dict[str, Any]
 ) -> tuple[dict[str, Any], bytes]:
     cache = _cache(request)
-    found = cache.get(cache_key)
+    found: tuple[dict[str, Any], bytes] | None = cache.get(cache_key)
     if found is None:
         found = await state(request).worker.call(task)
         cache.put(cache_key, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 async def page(request: web.Request) -> web.Response:

@@ -54,7 +54,8 @@ def session(request: web.Request) -> Session:
 
 
 def conn(request: web.Request) -> UserConnection:
-    return session(request).connection  # type: ignore[no-any-return]
+    found: UserConnection = session(request).connection
+    return found
 
 
 def _segments_safe(key: str) -> bool:

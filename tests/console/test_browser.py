@@ -138,6 +138,27 @@ def test_upload_in_parts_then_download_identical(root: Any, site: Console, tmp_p
     assert hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
 
 
+def test_failed_upload_resumes_with_the_same_file(root: Any, site: Console, tmp_path: Path) -> None:
+    data = os.urandom(16 * 1024 * 1024 + 5)  # three parts
+    source = tmp_path / "pr_day.nc"
+    source.write_bytes(data)
+    root.goto(f"{site.url}/browser/{BUCKET}/")
+    root.route("**/part?*partNumber=3", lambda route: route.abort())  # the network drops part 3
+    root.set_input_files("#files", str(source))
+    root.locator("#progress li.summary").wait_for(timeout=60_000)
+    expect(root.locator("#progress li.failed")).to_contain_text("resume")
+    root.unroute("**/part?*partNumber=3")
+    root.goto(f"{site.url}/browser/{BUCKET}/")
+    sent: list[str] = []
+    root.on("request", lambda r: sent.append(r.url) if "/part?" in r.url else None)
+    root.set_input_files("#files", str(source))
+    root.locator("#progress li.summary").wait_for(timeout=60_000)
+    expect(root.locator("#progress li.done")).to_contain_text("done")
+    assert [u.rsplit("partNumber=", 1)[1] for u in sent] == ["3"]  # parts 1-2 were kept
+    got = site.s3().get_object(Bucket=BUCKET, Key="pr_day.nc")["Body"].read()
+    assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+
+
 def test_share_link_works_with_curl(root: Any, site: Console, tmp_path: Path) -> None:
     root.goto(f"{site.url}/object/{BUCKET}/README.txt")
     root.get_by_label("Link valid for").select_option("1h")
