@@ -1,6 +1,7 @@
 """The console in a real browser: headless Chromium (Debian's ``chromium``) driven by
-Playwright. One server and one browser for the module; screenshots go to docs/console/
-(``GRENIER_SCREENSHOT_DIR`` overrides) and are shown in docs/console.md."""
+Playwright. One server and one browser for the module. Screenshots go to a temporary
+folder, or to ``GRENIER_SCREENSHOT_DIR`` when set: ``GRENIER_SCREENSHOT_DIR=docs/console``
+refreshes the pictures shown in docs/console.md (a plain run leaves the checkout clean)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -36,7 +38,7 @@ ARGS = [
     "--disable-sync",
 ]
 SHOTS = Path(
-    os.environ.get("GRENIER_SCREENSHOT_DIR", Path(__file__).parents[2] / "docs" / "console")
+    os.environ.get("GRENIER_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="grenier-console-shots-")
 )
 BUCKET = "portail-ing"
 XSS = "<img src=x onerror=alert(1)>"
