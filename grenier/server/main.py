@@ -17,6 +17,7 @@ from aiohttp import web
 
 from grenier.engine import Engine, EngineConfig
 from grenier.s3.app import S3Service, S3Settings, build_app
+from grenier.server import console_site
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
 
 log = logging.getLogger("grenier.server")
@@ -72,6 +73,7 @@ async def serve(
     creds: RootCredentials,
     sock: socket.socket,
     on_stop: Callable[[], None] | None = None,
+    console_sock: socket.socket | None = None,
 ) -> None:
     # File writes, fsyncs and large reads run here: threads mostly wait on the disk, so
     # more of them than cores lets concurrent uploads overlap their fsyncs.
@@ -86,6 +88,7 @@ async def serve(
     await runner.setup()
     site = web.SockSite(runner, sock, shutdown_timeout=30)
     await site.start()
+    console = await console_site.start(cfg, console_sock) if console_sock else None
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -95,6 +98,8 @@ async def serve(
     if on_stop is not None:
         on_stop()
     log.info("draining in-flight requests")
+    if console is not None:
+        await console.cleanup()
     await site.stop()  # stop accepting; connections in progress go on
     await service.drain(timeout=30)
     await runner.cleanup()
@@ -128,6 +133,7 @@ def run_worker(
     creds: RootCredentials,
     sock: socket.socket,
     on_stop: Callable[[], None] | None = None,
+    console_sock: socket.socket | None = None,
 ) -> None:
     if os.environ.get("GRENIER_EVENT_LOOP", "uvloop") == "uvloop":
         try:
@@ -136,7 +142,7 @@ def run_worker(
             uvloop.install()
         except ImportError:
             pass
-    asyncio.run(serve(cfg, creds, sock, on_stop))
+    asyncio.run(serve(cfg, creds, sock, on_stop, console_sock))
 
 
 _stop_requested = False
@@ -183,11 +189,14 @@ def run(argv: list[str]) -> int:
     if report.temp_removed or report.garbage_removed or report.orphans_removed:
         log.info("recovery: %s", report)
     sock = bind(cfg)
+    console_sock = console_site.bind(cfg)
     announce(cfg, creds)
+    if console_sock is not None:
+        print(f"Grenier console: {console_site.url(console_sock)}", flush=True)
     if cfg.workers == 1:
-        run_worker(cfg, creds, sock)
+        run_worker(cfg, creds, sock, console_sock=console_sock)
     else:
-        supervise(cfg, creds, sock)
+        supervise(cfg, creds, sock, console_sock)
     from grenier.engine.recovery import mark_clean
 
     mark_clean(cfg.data_dir)
@@ -206,7 +215,12 @@ def die_with_parent() -> None:
         pass
 
 
-def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
+def supervise(
+    cfg: ServerConfig,
+    creds: RootCredentials,
+    sock: socket.socket,
+    console_sock: socket.socket | None = None,
+) -> None:
     """Fork ``workers - 1`` children; this process serves too (one process fewer than a
     pure supervisor, which matters for memory). Children die with this process."""
     children: list[int] = []
@@ -214,6 +228,8 @@ def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) ->
         pid = os.fork()
         if pid == 0:
             die_with_parent()
+            if console_sock is not None:
+                console_sock.close()  # the console is served by the first process only
             try:
                 run_worker(cfg, creds, sock)
             finally:
@@ -228,7 +244,7 @@ def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) ->
                 pass
 
     try:
-        run_worker(cfg, creds, sock, on_stop=forward)
+        run_worker(cfg, creds, sock, on_stop=forward, console_sock=console_sock)
     finally:
         forward()
         for pid in children:
