@@ -283,16 +283,17 @@ def test_form_filename_that_is_not_utf8_is_refused(grenier: GrenierServer, s3: A
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
+FIELD = b'Content-Disposition: form-data; name="key"\r\n\r\nk'
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
         ("multipart/form-data", b"--x\r\n"),
         ("multipart/form-data; boundary=", b"--x\r\n"),
         ("multipart/form-data; boundary=abc", b"no boundary here"),
-        (
-            "multipart/form-data; boundary=abc",
-            b'--abc\r\nContent-Disposition: form-data; name="key"\r\n\r\nk',
-        ),  # fmt: skip
+        ("multipart/form-data; boundary=abc", b"--abc\r\n" + FIELD),
+        ("multipart/form-data; boundary=abc", b"--abc\r\n" + FIELD + b"\r\n--abc\r\nContent-Dis"),
     ],
 )
 def test_broken_form_framing_is_malformed_post_request(grenier: GrenierServer, bucket: str, content_type: str, body: bytes) -> None:  # fmt: skip

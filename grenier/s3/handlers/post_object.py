@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict
 
 from grenier.engine import NewObject, ObjectVersion, Staged
@@ -66,11 +67,12 @@ class Form:
 
 @contextmanager
 def form_framing() -> Iterator[None]:
-    """aiohttp's multipart reader raises ValueError on broken framing (no boundary, a
-    part cut short): that is the client's malformed form, not an internal error."""
+    """aiohttp's multipart reader raises ValueError or HttpProcessingError on broken
+    framing (no boundary, a part cut short, a bad part header): that is the client's
+    malformed form, not an internal error."""
     try:
         yield
-    except ValueError as exc:
+    except (ValueError, HttpProcessingError) as exc:
         raise S3Error("MalformedPOSTRequest", message=f"{MALFORMED} ({exc})") from exc
 
 
