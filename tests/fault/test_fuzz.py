@@ -80,7 +80,8 @@ class Link:
 def check(wire: Wire, status: int, headers: http.client.HTTPMessage, body: bytes) -> str | None:
     """What is wrong with this answer, or None."""
     code = None
-    if body and "xml" in (headers.get("Content-Type") or ""):
+    ours = status >= 300 or body.startswith(b"<?xml")  # not an object's own bytes
+    if body and ours and "xml" in (headers.get("Content-Type") or ""):
         try:
             root = ET.fromstring(body)
         except ET.ParseError as exc:
