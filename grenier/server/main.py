@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,6 +17,14 @@ from aiohttp import web
 from grenier.engine import Engine, EngineConfig
 from grenier.s3.app import S3Service, S3Settings, build_app
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
+from grenier.server.connections import (
+    ConnectionGuard,
+    ConnectionLimits,
+    GuardedSite,
+    default_max_connections,
+    raise_open_file_limit,
+)
+from grenier.server.workers import Supervisor, inherited_worker_socket
 
 log = logging.getLogger("grenier.server")
 
@@ -67,11 +74,20 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
     return service
 
 
+def connection_limits(cfg: ServerConfig, open_files: int) -> ConnectionLimits:
+    return ConnectionLimits(
+        idle_timeout=cfg.idle_timeout,
+        header_timeout=cfg.read_header_timeout,
+        body_timeout=cfg.body_timeout,
+        max_connections=cfg.max_connections or default_max_connections(open_files),
+    )
+
+
 async def serve(
     cfg: ServerConfig,
     creds: RootCredentials,
     sock: socket.socket,
-    on_stop: Callable[[], None] | None = None,
+    supervisor: Supervisor | None = None,
 ) -> None:
     # File writes, fsyncs and large reads run here: threads mostly wait on the disk, so
     # more of them than cores lets concurrent uploads overlap their fsyncs.
@@ -79,22 +95,32 @@ async def serve(
     loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="grenier-io"))
     service = make_service(cfg, creds)
     app = build_app(service)
+    guard = ConnectionGuard(connection_limits(cfg, raise_open_file_limit()), loop)
     # auto_decompress=False: a Content-Encoding on a PUT describes the object, not the transfer.
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=30, auto_decompress=False
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=30,
+        auto_decompress=False,
+        keepalive_timeout=guard.keepalive_backstop,
     )
     await runner.setup()
-    site = web.SockSite(runner, sock, shutdown_timeout=30)
+    site = GuardedSite(runner, sock, guard)
     await site.start()
+    guard.start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if supervisor is not None:
+        supervisor.watch(loop)
     if _stop_requested:
         stop.set()
     await stop.wait()
-    if on_stop is not None:
-        on_stop()
+    if supervisor is not None:
+        supervisor.stop()
     log.info("draining in-flight requests")
+    guard.stop()
     await site.stop()  # stop accepting; connections in progress go on
     await service.drain(timeout=30)
     await runner.cleanup()
@@ -127,7 +153,7 @@ def run_worker(
     cfg: ServerConfig,
     creds: RootCredentials,
     sock: socket.socket,
-    on_stop: Callable[[], None] | None = None,
+    supervisor: Supervisor | None = None,
 ) -> None:
     if os.environ.get("GRENIER_EVENT_LOOP", "uvloop") == "uvloop":
         try:
@@ -136,7 +162,7 @@ def run_worker(
             uvloop.install()
         except ImportError:
             pass
-    asyncio.run(serve(cfg, creds, sock, on_stop))
+    asyncio.run(serve(cfg, creds, sock, supervisor))
 
 
 _stop_requested = False
@@ -173,6 +199,10 @@ def run(argv: list[str]) -> int:
         stream=sys.stderr,
     )
     os.umask(0o077)  # everything under DATA_DIR (index, data, identities) is private
+    inherited = inherited_worker_socket()
+    if inherited is not None:  # a replacement worker started by the supervisor
+        run_worker(cfg, root_credentials(cfg.data_dir), inherited)
+        return 0
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     lock_fd = lock_data_dir(cfg.data_dir)
     creds = root_credentials(cfg.data_dir)
@@ -187,52 +217,17 @@ def run(argv: list[str]) -> int:
     if cfg.workers == 1:
         run_worker(cfg, creds, sock)
     else:
-        supervise(cfg, creds, sock)
+        supervisor = Supervisor(
+            cfg.workers - 1, sock, cfg.argv, lambda: run_worker(cfg, creds, sock)
+        )
+        supervisor.fork_initial()
+        try:
+            run_worker(cfg, creds, sock, supervisor)
+        finally:
+            supervisor.stop()
+            supervisor.wait_all()
     from grenier.engine.recovery import mark_clean
 
     mark_clean(cfg.data_dir)
     os.close(lock_fd)
     return 0
-
-
-def die_with_parent() -> None:
-    """A worker must not outlive its supervisor (kill -9 included): Linux PDEATHSIG."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def supervise(cfg: ServerConfig, creds: RootCredentials, sock: socket.socket) -> None:
-    """Fork ``workers - 1`` children; this process serves too (one process fewer than a
-    pure supervisor, which matters for memory). Children die with this process."""
-    children: list[int] = []
-    for _ in range(cfg.workers - 1):
-        pid = os.fork()
-        if pid == 0:
-            die_with_parent()
-            try:
-                run_worker(cfg, creds, sock)
-            finally:
-                os._exit(0)
-        children.append(pid)
-
-    def forward() -> None:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    try:
-        run_worker(cfg, creds, sock, on_stop=forward)
-    finally:
-        forward()
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
