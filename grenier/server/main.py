@@ -74,12 +74,12 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
     return service
 
 
-def connection_limits(cfg: ServerConfig, open_files: int) -> ConnectionLimits:
+def connection_limits(cfg: ServerConfig) -> ConnectionLimits:
     return ConnectionLimits(
         idle_timeout=cfg.idle_timeout,
         header_timeout=cfg.read_header_timeout,
         body_timeout=cfg.body_timeout,
-        max_connections=cfg.max_connections or default_max_connections(open_files),
+        max_connections=cfg.max_connections,
     )
 
 
@@ -95,7 +95,7 @@ async def serve(
     loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="grenier-io"))
     service = make_service(cfg, creds)
     app = build_app(service)
-    guard = ConnectionGuard(connection_limits(cfg, raise_open_file_limit()), loop)
+    guard = ConnectionGuard(connection_limits(cfg), loop)
     # auto_decompress=False: a Content-Encoding on a PUT describes the object, not the transfer.
     runner = web.AppRunner(
         app,
@@ -199,6 +199,8 @@ def run(argv: list[str]) -> int:
         stream=sys.stderr,
     )
     os.umask(0o077)  # everything under DATA_DIR (index, data, identities) is private
+    open_files = raise_open_file_limit()
+    cfg.max_connections = cfg.max_connections or default_max_connections(open_files)
     inherited = inherited_worker_socket()
     if inherited is not None:  # a replacement worker started by the supervisor
         run_worker(cfg, root_credentials(cfg.data_dir), inherited)
