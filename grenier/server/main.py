@@ -8,14 +8,16 @@ import logging
 import os
 import signal
 import socket
-import sys
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from grenier.engine import Engine, EngineConfig
 from grenier.s3.app import S3Service, S3Settings, build_app
+from grenier.server import logs
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
 from grenier.server.connections import (
     ConnectionGuard,
@@ -24,6 +26,10 @@ from grenier.server.connections import (
     default_max_connections,
     raise_open_file_limit,
 )
+from grenier.server.metrics import enable_multiprocess, mark_worker_dead
+from grenier.server.operations import Operations
+from grenier.server.runtime import Runtime, prepare_run_dir, started_at
+from grenier.server.tls import CertStore
 from grenier.server.workers import Supervisor, inherited_worker_socket
 
 log = logging.getLogger("grenier.server")
@@ -38,9 +44,14 @@ def lock_data_dir(data_dir: Path) -> int:
     return fd
 
 
-def announce(cfg: ServerConfig, creds: RootCredentials) -> None:
+def endpoint_url(cfg: ServerConfig, tls: bool) -> str:
     host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
-    url = f"http://{host}:{cfg.port}"
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{host}:{cfg.port}"
+
+
+def announce(cfg: ServerConfig, creds: RootCredentials, tls: bool) -> None:
+    url = endpoint_url(cfg, tls)
     print(
         f"Grenier S3 endpoint: {url}  (region {cfg.region}, data {cfg.data_dir}, "
         f"durability {'full' if cfg.durable else 'relaxed'})",
@@ -59,7 +70,7 @@ def announce(cfg: ServerConfig, creds: RootCredentials) -> None:
         print(f"Root credentials: from {creds.source}", flush=True)
 
 
-def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
+def make_service(cfg: ServerConfig, creds: RootCredentials) -> tuple[S3Service, Any]:
     engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
     settings = S3Settings(
         region=cfg.region,
@@ -70,8 +81,8 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
     service = S3Service(engine=engine, settings=settings)
     from grenier.server import wiring
 
-    wiring.wire(service, cfg)
-    return service
+    installed = wiring.wire(service, cfg)
+    return service, installed.get("grenier.adminapi.admin_routes")
 
 
 def connection_limits(cfg: ServerConfig) -> ConnectionLimits:
@@ -93,25 +104,46 @@ async def serve(
     # more of them than cores lets concurrent uploads overlap their fsyncs.
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="grenier-io"))
-    service = make_service(cfg, creds)
+    certs = CertStore(cfg.certs_dir)
+    ssl_context = certs.load()
+    runtime = Runtime(
+        run_dir=cfg.data_dir / "run",
+        started_at=started_at(),
+        workers=cfg.workers,
+        durability="full" if cfg.durable else "relaxed",
+        region=cfg.region,
+        endpoint=f"{cfg.host}:{cfg.port}",
+        tls=ssl_context is not None,
+    )
+    ops = Operations(cfg, runtime, certs)
+    service, admin = make_service(cfg, creds)
     app = build_app(service)
+    ops.install(service, app, admin)
     guard = ConnectionGuard(connection_limits(cfg), loop)
     # auto_decompress=False: a Content-Encoding on a PUT describes the object, not the transfer.
     runner = web.AppRunner(
         app,
-        access_log=None,
         handle_signals=False,
         shutdown_timeout=30,
         auto_decompress=False,
         keepalive_timeout=guard.keepalive_backstop,
+        **ops.runner_kwargs(),
     )
     await runner.setup()
-    site = GuardedSite(runner, sock, guard)
+    site = GuardedSite(runner, sock, guard, ssl_context)
     await site.start()
     guard.start()
+    await ops.start(guard)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    def reload() -> None:
+        ops.reload()
+        if supervisor is not None:
+            supervisor.signal_all(signal.SIGHUP)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     if supervisor is not None:
         supervisor.watch(loop)
     if _stop_requested:
@@ -122,8 +154,10 @@ async def serve(
     log.info("draining in-flight requests")
     guard.stop()
     await site.stop()  # stop accepting; connections in progress go on
+    await ops.stop_streams()
     await service.drain(timeout=30)
     await runner.cleanup()
+    await ops.stop()
     service.engine.close(clean=False)
 
 
@@ -191,13 +225,10 @@ def run(argv: list[str]) -> int:
     # a stop request during start-up is remembered and honoured once serving.
     signal.signal(signal.SIGTERM, _early_stop)
     signal.signal(signal.SIGINT, _early_stop)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the event loop handles it (reload)
     limit_malloc_arenas()
     cfg = parse_args(argv)
-    logging.basicConfig(
-        level=cfg.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(cfg.log_level, cfg.log_format)
     os.umask(0o077)  # everything under DATA_DIR (index, data, identities) is private
     open_files = raise_open_file_limit()
     cfg.max_connections = cfg.max_connections or default_max_connections(open_files)
@@ -214,13 +245,22 @@ def run(argv: list[str]) -> int:
     prepare_identities(cfg)
     if report.temp_removed or report.garbage_removed or report.orphans_removed:
         log.info("recovery: %s", report)
+    enable_multiprocess(prepare_run_dir(cfg.data_dir))
+    try:
+        tls = CertStore(cfg.certs_dir).load() is not None  # fail here, not in each worker
+    except (OSError, ValueError, ssl.SSLError) as exc:
+        raise SystemExit(f"grenier: TLS certificates in {cfg.certs_dir}: {exc}") from None
     sock = bind(cfg)
-    announce(cfg, creds)
+    announce(cfg, creds, tls)
     if cfg.workers == 1:
         run_worker(cfg, creds, sock)
     else:
         supervisor = Supervisor(
-            cfg.workers - 1, sock, cfg.argv, lambda: run_worker(cfg, creds, sock)
+            cfg.workers - 1,
+            sock,
+            cfg.argv,
+            lambda: run_worker(cfg, creds, sock),
+            on_exit=mark_worker_dead,
         )
         supervisor.fork_initial()
         try:
