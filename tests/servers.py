@@ -102,6 +102,7 @@ class GrenierServer(S3Endpoint):
         full_env.update(
             GRENIER_ROOT_USER=self.access_key,
             GRENIER_ROOT_PASSWORD=self.secret_key,
+            GRENIER_CONSOLE_ADDRESS="off",  # tests that want the console pass an address
             PYTHONUNBUFFERED="1",
         )
         full_env.update(env or {})

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CREDENTIALS_FILE = "root-credentials.json"
+DEFAULT_CONSOLE = "127.0.0.1:9001"
 
 
 @dataclass
@@ -35,6 +36,10 @@ class ServerConfig:
     access_log: bool = False
     log_format: str = "text"
     argv: list[str] = field(default_factory=list)
+    # The web console's address (None: off); ``console_explicit`` when the user chose it
+    # (then failing to listen is fatal; the default address is skipped with a warning).
+    console: tuple[str, int] | None = None
+    console_explicit: bool = False
 
 
 def parse_args(argv: list[str]) -> ServerConfig:
@@ -80,10 +85,22 @@ def parse_args(argv: list[str]) -> ServerConfig:
     )
     _add_connection_options(parser)
     _add_operations_options(parser)
+    parser.add_argument(
+        "--console-address",
+        default=os.environ.get("GRENIER_CONSOLE_ADDRESS"),
+        help=f"HOST:PORT of the web console (default {DEFAULT_CONSOLE}; 'off' to disable)",
+    )
     args = parser.parse_args(argv)
     host, _, port = args.address.rpartition(":")
     if not port.isdigit():
         parser.error(f"--address must be HOST:PORT, got {args.address!r}")
+    console_text = args.console_address or DEFAULT_CONSOLE
+    console: tuple[str, int] | None = None
+    if console_text.lower() != "off":
+        chost, _, cport = console_text.rpartition(":")
+        if not cport.isdigit():
+            parser.error(f"--console-address must be HOST:PORT or off, got {console_text!r}")
+        console = (chost.strip("[]") or "0.0.0.0", int(cport))
     return ServerConfig(
         data_dir=Path(args.data_dir),
         host=host.strip("[]") or "0.0.0.0",
@@ -103,6 +120,8 @@ def parse_args(argv: list[str]) -> ServerConfig:
         access_log=args.access_log,
         log_format=args.log_format,
         argv=list(argv),
+        console=console,
+        console_explicit=args.console_address is not None,
     )
 
 

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from grenier.engine import Engine, EngineConfig
 from grenier.s3.app import S3Service, S3Settings, build_app
-from grenier.server import logs
+from grenier.server import console_site, logs
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
 from grenier.server.connections import (
     ConnectionGuard,
@@ -99,6 +99,7 @@ async def serve(
     creds: RootCredentials,
     sock: socket.socket,
     supervisor: Supervisor | None = None,
+    console_sock: socket.socket | None = None,
 ) -> None:
     # File writes, fsyncs and large reads run here: threads mostly wait on the disk, so
     # more of them than cores lets concurrent uploads overlap their fsyncs.
@@ -134,6 +135,7 @@ async def serve(
     await site.start()
     guard.start()
     await ops.start(guard)
+    console = await console_site.start(cfg, console_sock) if console_sock else None
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -153,6 +155,8 @@ async def serve(
         supervisor.stop()
     log.info("draining in-flight requests")
     guard.stop()
+    if console is not None:
+        await console.cleanup()
     await site.stop()  # stop accepting; connections in progress go on
     await ops.stop_streams()
     await service.drain(timeout=30)
@@ -188,6 +192,7 @@ def run_worker(
     creds: RootCredentials,
     sock: socket.socket,
     supervisor: Supervisor | None = None,
+    console_sock: socket.socket | None = None,
 ) -> None:
     if os.environ.get("GRENIER_EVENT_LOOP", "uvloop") == "uvloop":
         try:
@@ -196,7 +201,7 @@ def run_worker(
             uvloop.install()
         except ImportError:
             pass
-    asyncio.run(serve(cfg, creds, sock, supervisor))
+    asyncio.run(serve(cfg, creds, sock, supervisor, console_sock))
 
 
 _stop_requested = False
@@ -251,20 +256,23 @@ def run(argv: list[str]) -> int:
     except (OSError, ValueError, ssl.SSLError) as exc:
         raise SystemExit(f"grenier: TLS certificates in {cfg.certs_dir}: {exc}") from None
     sock = bind(cfg)
+    console_sock = console_site.bind(cfg)
     announce(cfg, creds, tls)
+    if console_sock is not None:
+        print(f"Grenier console: {console_site.url(console_sock)}", flush=True)
     if cfg.workers == 1:
-        run_worker(cfg, creds, sock)
+        run_worker(cfg, creds, sock, console_sock=console_sock)
     else:
-        supervisor = Supervisor(
-            cfg.workers - 1,
-            sock,
-            cfg.argv,
-            lambda: run_worker(cfg, creds, sock),
-            on_exit=mark_worker_dead,
-        )
+
+        def child() -> None:
+            if console_sock is not None:
+                console_sock.close()  # the console is served by the first process only
+            run_worker(cfg, creds, sock)
+
+        supervisor = Supervisor(cfg.workers - 1, sock, cfg.argv, child, on_exit=mark_worker_dead)
         supervisor.fork_initial()
         try:
-            run_worker(cfg, creds, sock, supervisor)
+            run_worker(cfg, creds, sock, supervisor, console_sock)
         finally:
             supervisor.stop()
             supervisor.wait_all()
