@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import ssl
@@ -26,15 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from grenier.server.metrics import RequestMetrics
+from grenier.server.record import RequestRecord
 
 log = logging.getLogger("grenier.server")
 
 FLUSH_INTERVAL = 0.1
 FLUSH_BYTES = 64 * 1024
-
-
-def _dumps(record: dict[str, Any]) -> bytes:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
 
 class AuditFile:
@@ -49,8 +45,8 @@ class AuditFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
-    def __call__(self, record: dict[str, Any]) -> None:
-        line = _dumps(record)
+    def __call__(self, record: RequestRecord) -> None:
+        line = record.json_line()
         self.buffer.append(line)
         self.size += len(line)
         if self.size >= FLUSH_BYTES:
@@ -128,11 +124,11 @@ class AuditWebhook:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def __call__(self, record: dict[str, Any]) -> None:
+    def __call__(self, record: RequestRecord) -> None:
         if len(self.queue) >= self.queue_size:
             self.queue.popleft()
             self.failed += 1
-        self.queue.append(_dumps(record))
+        self.queue.append(record.json_line())
         if len(self.queue) >= self.batch_size or not self._wake.is_set():
             self._wake.set()
 

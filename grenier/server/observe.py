@@ -16,21 +16,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from grenier.server.metrics import RequestMetrics
+from grenier.server.record import RequestRecord, principal_arn
 
 log = logging.getLogger("grenier.server")
 access_log = logging.getLogger("grenier.access")
 
-ACCOUNT_ID = "000000000000"
 _UNSEEN = frozenset({"/minio/health/live", "/minio/health/ready", "/minio/health/cluster"})
 _HIDDEN_HEADERS = frozenset({"x-amz-security-token", "cookie", "proxy-authorization"})
-Sink = Callable[[dict[str, Any]], None]
+Sink = Callable[[RequestRecord], None]
 
 
 def redact_authorization(value: str) -> str:
@@ -57,19 +56,6 @@ def safe_headers(headers: Any) -> dict[str, str]:
         else:
             out[name] = value
     return out
-
-
-def principal_arn(principal: Any) -> str:
-    kind = getattr(principal, "kind", None)
-    if kind == "root":
-        return f"arn:aws:iam::{ACCOUNT_ID}:root"
-    if kind == "user":
-        return f"arn:aws:iam::{ACCOUNT_ID}:user/{principal.name}"
-    return "anonymous" if kind == "anonymous" else ""
-
-
-def _duration(seconds: float) -> str:
-    return f"{int(seconds * 1e9)}ns"
 
 
 class Observers:
@@ -136,8 +122,9 @@ class Observers:
         for sink in self.sinks:
             sink(record)
         if tracing:
+            as_dict = record.as_dict()
             for tracer in self.tracers:
-                tracer.publish(record, request, response)
+                tracer.publish(as_dict, request, response)
         if self.access:
             self._access_line(record)
 
@@ -151,61 +138,54 @@ class Observers:
         tx: int,
         ttfb: float,
         elapsed: float,
-    ) -> dict[str, Any]:
-        """The audit record, with MinIO's field names where it has one."""
+    ) -> RequestRecord:
         s3req = request.get("s3_request")
         access_key = request.get("s3_access_key")
-        principal = None
+        principal = ""
+        version = response.headers.get("x-amz-version-id")
         if s3req is not None:
             access_key = s3req.auth.access_key
-            principal = s3req.principal
-        version = response.headers.get("x-amz-version-id") or (
-            s3req.query.get("versionId") if s3req is not None else None
+            principal = principal_arn(s3req.principal) if s3req.principal is not None else ""
+            version = version or s3req.query.get("versionId")
+        transport = request.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        headers = request.headers
+        return RequestRecord(
+            time=time.time(),
+            api=api,
+            bucket=request.get("s3_bucket") or "",
+            object=request.get("s3_key") or "",
+            version=version or "",
+            status=response.reason or "",
+            status_code=response.status,
+            code=code,
+            rx=rx,
+            tx=tx,
+            ttfb=ttfb,
+            elapsed=elapsed,
+            remote=peer[0] if isinstance(peer, tuple) else (request.remote or ""),
+            request_id=request.get("request_id", ""),
+            user_agent=headers.get("User-Agent", ""),
+            method=request.method,
+            path=request.path,
+            host=headers.get("Host", ""),
+            access_key=access_key or "",
+            principal=principal,
         )
-        peer = request.transport.get_extra_info("peername") if request.transport else None
-        return {
-            "version": "1",
-            "time": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            "trigger": "incoming",
-            "api": {
-                "name": api,
-                "bucket": request.get("s3_bucket") or "",
-                "object": request.get("s3_key") or "",
-                "versionId": version or "",
-                "status": response.reason or "",
-                "statusCode": response.status,
-                "errorCode": code,
-                "rx": rx,
-                "tx": tx,
-                "timeToFirstByte": _duration(ttfb),
-                "timeToResponse": _duration(elapsed),
-                "timeToResponseInNS": str(int(elapsed * 1e9)),
-            },
-            "remotehost": peer[0] if isinstance(peer, tuple) else (request.remote or ""),
-            "requestID": request.get("request_id", ""),
-            "userAgent": request.headers.get("User-Agent", ""),
-            "requestMethod": request.method,
-            "requestPath": request.path,
-            "requestHost": request.headers.get("Host", ""),
-            "accessKey": access_key or "",
-            "principal": principal_arn(principal) if principal is not None else "",
-            "account": ACCOUNT_ID,
-            "error": code,
-        }
 
-    def _access_line(self, record: dict[str, Any]) -> None:
-        api = record["api"]
+    def _access_line(self, record: RequestRecord) -> None:
+        fields = record.as_dict()
         access_log.info(
             '%s "%s %s" %s %s %s rx=%d tx=%d %.1fms %s',
-            record["remotehost"],
-            record["requestMethod"],
-            record["requestPath"],
-            api["statusCode"],
-            api["name"],
-            api["errorCode"] or "-",
-            api["rx"],
-            api["tx"],
-            int(api["timeToResponseInNS"]) / 1e6,
-            record["requestID"],
-            extra={"grenier": record},
+            record.remote,
+            record.method,
+            record.path,
+            record.status_code,
+            record.api,
+            record.code or "-",
+            record.rx,
+            record.tx,
+            record.elapsed * 1000,
+            record.request_id,
+            extra={"grenier": fields},
         )
