@@ -27,7 +27,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from tests.fault.fuzzcases import Wire, World, generate
+from tests.fault.fuzzcases import generate
+from tests.fault.fuzzwire import Wire, World
 from tests.rawsig import Signer
 from tests.servers import GrenierServer, process_tree
 
