@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,8 +26,6 @@ NOT_SIGNED = "There were headers present in the request which were not signed"
 
 def error(resp: requests.Response) -> tuple[int, str, str]:
     """(status, Code, Message) of an S3 error response (its body must be S3 XML)."""
-    import xml.etree.ElementTree as ET
-
     root = ET.fromstring(resp.content)
     assert root.tag == "Error", resp.content
     return resp.status_code, root.findtext("Code") or "", root.findtext("Message") or ""

@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
+from botocore.exceptions import ClientError
 
 from tests.rawsig import Signer
 from tests.s3.helpers import content_md5, key_path, parse_xml, raw_request, unique
@@ -182,8 +184,6 @@ def test_undecodable_bytes_in_a_stored_header_are_invalid_argument(grenier: Gren
     ],
 )
 def test_control_characters_in_response_overrides_are_invalid_argument(s3: Any, bucket: str, param: str, value: str) -> None:  # fmt: skip
-    from botocore.exceptions import ClientError
-
     s3.put_object(Bucket=bucket, Key="k", Body=b"body")
     with pytest.raises(ClientError) as err:
         s3.get_object(Bucket=bucket, Key="k", **{param: value})
@@ -255,8 +255,6 @@ def presigned_post(grenier: GrenierServer, bucket: str, key: str, fields: dict[s
 def test_form_fields_with_line_breaks_are_invalid_argument(grenier: GrenierServer, s3: Any, bucket: str, field: str) -> None:  # fmt: skip
     """They would become response headers (of this POST or of every later GET): the
     connection used to be dropped, after the object was stored."""
-    import requests
-
     presigned = presigned_post(grenier, bucket, "form/k", {field: "a\r\nSet-Cookie: x=1"})
     resp = requests.post(
         presigned["url"], data=presigned["fields"], files={"file": ("f", b"data")}, timeout=30
@@ -269,8 +267,6 @@ def test_form_fields_with_line_breaks_are_invalid_argument(grenier: GrenierServe
 def test_form_filename_that_is_not_utf8_is_refused(grenier: GrenierServer, s3: Any, bucket: str) -> None:  # fmt: skip
     """``${filename}`` with undecodable bytes used to store a key that then broke every
     listing of the bucket with a 500."""
-    import requests
-
     presigned = presigned_post(grenier, bucket, "up/${filename}", {})
     request = requests.Request(
         "POST", presigned["url"], data=presigned["fields"], files={"file": ("NAME", b"data")}
@@ -297,8 +293,6 @@ FIELD = b'Content-Disposition: form-data; name="key"\r\n\r\nk'
     ],
 )
 def test_broken_form_framing_is_malformed_post_request(grenier: GrenierServer, bucket: str, content_type: str, body: bytes) -> None:  # fmt: skip
-    import requests
-
     resp = requests.post(
         f"{grenier.endpoint}/{bucket}",
         data=body,
