@@ -16,6 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -69,7 +70,9 @@ class S3Endpoint:
     def env_host(self) -> str:
         """The GRENIER_HOST_<alias> value for this endpoint."""
         scheme, rest = self.endpoint.split("://", 1)
-        return f"{scheme}://{self.access_key}:{self.secret_key}@{rest}"
+        return (
+            f"{scheme}://{quote(self.access_key, safe='')}:{quote(self.secret_key, safe='')}@{rest}"
+        )
 
 
 @dataclass
@@ -102,6 +105,7 @@ class GrenierServer(S3Endpoint):
         full_env.update(
             GRENIER_ROOT_USER=self.access_key,
             GRENIER_ROOT_PASSWORD=self.secret_key,
+            GRENIER_CONSOLE_ADDRESS="off",  # tests that want the console pass an address
             PYTHONUNBUFFERED="1",
         )
         full_env.update(env or {})
@@ -177,3 +181,26 @@ class MotoServer(S3Endpoint):
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """pid -> state letter of ``root`` and all its descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    states: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        states[int(entry.name)], parents[int(entry.name)] = fields[0], int(fields[1])
+    tree, frontier = {root: states.get(root, "?")}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree[pid] = states[pid]
+                frontier.append(pid)
+    return tree

@@ -1,7 +1,8 @@
 """Grenier's admin JSON API on the S3 endpoint: bucket quotas and usage.
 
 Requests are SigV4-signed like S3 (``grenier.client.admin_api`` signs them with
-botocore) and only root may call them. Routes, under ``/grenier/admin/v1``:
+botocore). Root may call every route; a user may when its policies allow the route's
+MinIO admin action (``grenier.adminapi.authorize``). Routes, under ``/grenier/admin/v1``:
 
 * ``GET    /quota?bucket=NAME`` → ``{"bucket", "quota", "quotatype", "size", "objects",
   "uploading"}`` (``uploading``: bytes of incomplete multipart uploads, which count
@@ -11,19 +12,25 @@ botocore) and only root may call them. Routes, under ``/grenier/admin/v1``:
 * ``GET    /usage[?bucket=NAME]`` → ``{"buckets": [{"bucket", "size", "objects",
   "uploading", "quota"}], "size", "objects"}``, read from the index (no listing)
 
+The server adds its own routes (``info``, ``trace``) with :meth:`AdminRoute.add`; they
+go through the same authentication and authorization.
+
 Errors are ``{"Code", "Message"}`` with the S3 status of the code.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from grenier.adminapi.authorize import authorize_admin
 from grenier.adminapi.signed import read_signed
 from grenier.engine import Bucket, EngineError
+from grenier.iam.store import IamStore
 from grenier.s3.errors import S3Error, from_engine
 
 if TYPE_CHECKING:
@@ -31,6 +38,15 @@ if TYPE_CHECKING:
 
 PREFIX = "/grenier/admin/v1/"
 MAX_BODY = 64 * 1024
+# (method, route) -> the MinIO admin action a non-root caller needs.
+ACTIONS = {
+    ("GET", "quota"): "admin:GetBucketQuota",
+    ("PUT", "quota"): "admin:SetBucketQuota",
+    ("DELETE", "quota"): "admin:SetBucketQuota",
+    ("GET", "usage"): "admin:DataUsageInfo",
+}
+# An extra route: (request, its verified body) -> response.
+AdminHandler = Callable[[web.Request, bytes], Awaitable[web.StreamResponse]]
 
 
 def _json(status: int, data: Any) -> web.Response:
@@ -64,25 +80,39 @@ def _parse_quota(body: bytes) -> int:
 
 
 class AdminRoute:
-    def __init__(self, service: S3Service) -> None:
+    def __init__(self, service: S3Service, store: IamStore | None = None) -> None:
         self.service = service
+        self.store = store
+        self.extra: dict[tuple[str, str], tuple[str, AdminHandler]] = {}
+
+    def add(self, method: str, name: str, action: str, handler: AdminHandler) -> None:
+        self.extra[(method, name)] = (action, handler)
 
     async def __call__(self, request: web.Request, request_id: str) -> web.StreamResponse | None:
         if not request.path.startswith(PREFIX):
             return None
+        name = request.path[len(PREFIX) :]
+        request["s3_api"] = f"admin:{name}"
         try:
-            body = await self._authenticate(request)
+            body, access_key = await self._authenticate(request)
+            extra = self.extra.get((request.method, name))
+            action = extra[0] if extra else ACTIONS.get((request.method, name), "admin:*")
+            authorize_admin(self.service, self.store, access_key, action)
+            if extra is not None:
+                return await extra[1](request, body)
             return await self._route(request, body)
         except S3Error as err:
+            request["s3_error"] = err.code
             return _error(err)
         except EngineError as exc:
-            return _error(from_engine(exc))
+            refusal = from_engine(exc)
+            request["s3_error"] = refusal.code
+            return _error(refusal)
 
-    async def _authenticate(self, request: web.Request) -> bytes:
+    async def _authenticate(self, request: web.Request) -> tuple[bytes, str | None]:
         body, ctx = await read_signed(request, self.service, MAX_BODY)
-        if ctx.access_key != self.service.settings.root_access_key:
-            raise S3Error("AccessDenied")
-        return body
+        request["s3_access_key"] = ctx.access_key
+        return body, ctx.access_key
 
     async def _route(self, request: web.Request, body: bytes) -> web.Response:
         name = request.path[len(PREFIX) :]
@@ -130,5 +160,7 @@ class AdminRoute:
         }
 
 
-def install(service: S3Service, cfg: Any) -> None:
-    service.pre_routes.append(AdminRoute(service))
+def install(service: S3Service, cfg: Any) -> AdminRoute:
+    route = AdminRoute(service, IamStore.shared(cfg.data_dir))
+    service.pre_routes.append(route)
+    return route

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from grenier.cli import admin_ops
 from grenier.cli.output import get_output, output_options
 from grenier.client.admin_iam import IamAdmin
 from grenier.client.errors import ClientError
@@ -265,3 +266,9 @@ def group_info(alias: str, name: str) -> None:
         f"Policy: {','.join(info['policies']) or '-'}"
     )
     get_output().record({"op": "group-info", **info}, text)
+
+
+# --- operator commands (grenier.cli.admin_ops) ---------------------------------------------
+admin.add_command(admin_ops.info)
+admin.add_command(admin_ops.trace)
+admin.add_command(admin_ops.prometheus)

@@ -25,10 +25,10 @@ from grenier.s3.auth import AuthContext, RequestView, authenticate
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.handlers import HANDLERS
+from grenier.s3.httputil import check_header_text
 from grenier.s3.responses import empty, error_response
 
 log = logging.getLogger("grenier.s3")
-access_log = logging.getLogger("grenier.access")
 
 _IDS = itertools.count(1)
 _ID_PREFIX = ""
@@ -119,33 +119,29 @@ class S3Service:
                 self.idle.set()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        started = time.monotonic()
+        # Metrics, audit, trace and the access log read what is left in ``request``
+        # (s3_api, s3_request, s3_error) once the response is sent (grenier.server.observe).
+        request["t_start"] = time.monotonic()
         request_id = next_request_id()
         request["request_id"] = request_id
         resource = request.path
         try:
-            response = await self._dispatch(request, request_id)
+            return await self._dispatch(request, request_id)
         except S3Error as err:
-            response = error_response(err, request.method, resource, request_id)
+            request["s3_error"] = err.code
+            return error_response(err, request.method, resource, request_id)
         except EngineError as exc:
-            response = error_response(from_engine(exc), request.method, resource, request_id)
+            refusal = from_engine(exc)
+            request["s3_error"] = refusal.code
+            return error_response(refusal, request.method, resource, request_id)
         except web.HTTPException:
             raise
         except ConnectionResetError:
             raise
         except Exception:  # noqa: BLE001 - every other failure is an InternalError
             log.exception("internal error on %s %s", request.method, request.path)
-            response = error_response(
-                S3Error("InternalError"), request.method, resource, request_id
-            )
-        access_log.debug(
-            "%s %s %s %.1fms",
-            request.method,
-            request.path,
-            response.status,
-            (time.monotonic() - started) * 1000,
-        )
-        return response
+            request["s3_error"] = "InternalError"
+            return error_response(S3Error("InternalError"), request.method, resource, request_id)
 
     async def _dispatch(self, request: web.Request, request_id: str) -> web.StreamResponse:
         path = request.path
@@ -162,6 +158,7 @@ class S3Service:
         request["s3_key"] = target.key
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         operation = router.resolve(request.method, target, query, headers)
+        request["s3_api"] = operation
         view = RequestView(
             method=request.method,
             raw_path=raw_path,
@@ -173,6 +170,7 @@ class S3Service:
             auth_ctx = AuthContext(access_key=None, scheme="anonymous", payload="none")
         else:
             auth_ctx = authenticate(view, self.secret_for, region=self.settings.region)
+            check_header_text(headers)
         req = S3Request(
             http=request,
             service=self,
@@ -184,6 +182,7 @@ class S3Service:
             auth=auth_ctx,
             principal=self.principal_for(auth_ctx.access_key) if self.principal_for else None,
         )
+        request["s3_request"] = req
         handler = HANDLERS.get(operation)
         if handler is None:
             raise S3Error("NotImplemented", message=f"{operation} is not implemented by Grenier.")
@@ -204,9 +203,18 @@ async def _common_headers(request: web.Request, response: web.StreamResponse) ->
             hook(request, response)
 
 
+async def _expect(request: web.Request) -> None:
+    """``Expect: 100-continue`` gets its interim answer; any other expectation is ignored
+    (RFC 9110 allows it) instead of aiohttp's plain-text 417."""
+    if request.version >= (1, 1) and request.headers.get("expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the interim answer is not the body
+
+
 def build_app(service: S3Service) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
     app["s3_service"] = service
     app.on_response_prepare.append(_common_headers)
-    app.router.add_route("*", "/{tail:.*}", service.handle)
+    # Every path, newlines included (a key may hold any byte: ``a%0D%0Ab``), goes to S3.
+    app.router.add_route("*", "/{tail:(?s:.*)}", service.handle, expect_handler=_expect)
     return app
