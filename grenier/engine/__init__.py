@@ -5,6 +5,7 @@ This package's names are the engine's whole interface: the protocol layers
 (an import-linter contract in ``pyproject.toml`` checks it).
 """
 
+from grenier.engine.archive_catalog import ArchiveStatus
 from grenier.engine.base import EngineConfig
 from grenier.engine.engine import Engine
 from grenier.engine.errors import EngineError
@@ -29,6 +30,7 @@ from grenier.engine.reading import OpenedObject
 from grenier.engine.recovery import mark_clean
 
 __all__ = [
+    "ArchiveStatus",
     "DAY",
     "MAX_OBJECT_SIZE",
     "MAX_PARTS",

@@ -7,6 +7,8 @@
   delete, tags and metadata, open for GET/HEAD, listings and versions;
 * multipart (:mod:`grenier.engine.ops_multipart`): create, upload and copy parts,
   complete, abort, list;
+* archive buckets (:mod:`grenier.engine.archive_ops`): directory trees served
+  read-only in place, with virtual Zarr over their netCDF files;
 * background work here: lifecycle rules.
 
 Everything it takes and returns is a plain value (records from
@@ -21,12 +23,12 @@ from __future__ import annotations
 from functools import partial
 
 from grenier.engine import lifecycle
+from grenier.engine.archive_ops import ArchiveOps
 from grenier.engine.errors import EngineError
 from grenier.engine.lifecycle import SweepStats
-from grenier.engine.ops_multipart import MultipartOps
 
 
-class Engine(MultipartOps):
+class Engine(ArchiveOps):
     async def apply_lifecycle(self, now: float, day: float = lifecycle.DAY) -> SweepStats:
         """One pass over every bucket's enabled lifecycle rules, in transactions of a
         few hundred keys each (a crash mid-pass only leaves work for the next pass).

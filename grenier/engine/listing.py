@@ -99,12 +99,15 @@ def list_current(
     marker: str = "",
     max_keys: int = 1000,
     owner: str = "",
+    sql: str = CURRENT_SQL,
 ) -> ListPage:
+    """Current versions (or, with another ``sql`` of the same columns, the rows of
+    another key-ordered table: an archive's catalogue)."""
     bprefix, bdelim, bmarker = enc_key(prefix), enc_key(delimiter), enc_key(marker)
     entries: list[ListEntry] = []
     prefixes: list[str] = []
     last: bytes | None = None
-    for common, row in _walk(conn, CURRENT_SQL, bucket, bprefix, bdelim, bmarker):
+    for common, row in _walk(conn, sql, bucket, bprefix, bdelim, bmarker):
         if len(entries) + len(prefixes) >= max_keys:
             return _page(entries, prefixes, True, last)
         if common is not None:

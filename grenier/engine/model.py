@@ -10,10 +10,13 @@ NULL_VERSION = "null"
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of an object's bytes stored in one data file (relative to DATA_DIR/objects)."""
+    """A run of an object's bytes stored in one data file (relative to DATA_DIR/objects),
+    from ``offset`` in that file (non-zero only for archive files: a virtual Zarr chunk
+    is a range of a netCDF file)."""
 
     file: str
     size: int
+    offset: int = 0
 
 
 @dataclass

@@ -60,7 +60,7 @@ class OpenedObject:
             if start < seg_end:
                 pos = max(0, start - offset)
                 take = min(seg.size - pos, remaining)
-                runs.append((fd, pos, take))
+                runs.append((fd, seg.offset + pos, take))
                 remaining -= take
             offset = seg_end
         return runs
