@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from grenier.engine import Engine, EngineError
-from grenier.s3 import router
+from grenier.s3 import archive, router
 from grenier.s3.auth import AuthContext, RequestView, authenticate
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error, from_engine
@@ -188,6 +188,8 @@ class S3Service:
             raise S3Error("NotImplemented", message=f"{operation} is not implemented by Grenier.")
         if operation != "PostObject":
             self.authorize(req)
+        if target.bucket is not None and self.engine.is_archive(target.bucket):
+            await archive.gate(req)
         return await handler(req)
 
 

@@ -40,6 +40,9 @@ class ServerConfig:
     # (then failing to listen is fatal; the default address is skipped with a warning).
     console: tuple[str, int] | None = None
     console_explicit: bool = False
+    # Archive buckets (grenier.server.archives): bucket name -> directory served read-only.
+    archives: dict[str, str] = field(default_factory=dict)
+    archive_rescan_interval: float = 3600.0
 
 
 def parse_args(argv: list[str]) -> ServerConfig:
@@ -85,6 +88,7 @@ def parse_args(argv: list[str]) -> ServerConfig:
     )
     _add_connection_options(parser)
     _add_operations_options(parser)
+    _add_archive_options(parser)
     parser.add_argument(
         "--console-address",
         default=os.environ.get("GRENIER_CONSOLE_ADDRESS"),
@@ -122,6 +126,8 @@ def parse_args(argv: list[str]) -> ServerConfig:
         argv=list(argv),
         console=console,
         console_explicit=args.console_address is not None,
+        archives=_archives(parser, args.archive or []),
+        archive_rescan_interval=args.archive_rescan_interval,
     )
 
 
@@ -210,6 +216,36 @@ def _add_operations_options(parser: argparse.ArgumentParser) -> None:
         default=_env("LOG_FORMAT", "text"),
         help="format of the server's log lines on stderr (default text)",
     )
+
+
+def _add_archive_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("archive buckets (docs/archive.md)")
+    group.add_argument(
+        "--archive",
+        action="append",
+        metavar="NAME=PATH",
+        help="serve the directory PATH read-only as bucket NAME, with virtual Zarr over "
+        "its netCDF files (repeatable)",
+    )
+    group.add_argument(
+        "--archive-rescan-interval",
+        type=duration,
+        default=_env("ARCHIVE_RESCAN_INTERVAL", "1h"),
+        help="rescan each archive's tree this often (default 1h; changed files are "
+        "noticed on read in between)",
+    )
+
+
+def _archives(parser: argparse.ArgumentParser, specs: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            parser.error(f"--archive must be NAME=PATH, got {spec!r}")
+        if name in found:
+            parser.error(f"--archive {name} is given twice")
+        found[name] = path
+    return found
 
 
 @dataclass

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from grenier.engine import Engine, EngineConfig, mark_clean
 from grenier.s3.app import S3Service, S3Settings, build_app
-from grenier.server import console_site, logs
+from grenier.server import archives, console_site, logs
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
 from grenier.server.connections import (
     ConnectionGuard,
@@ -246,6 +246,7 @@ def run(argv: list[str]) -> int:
     creds = root_credentials(cfg.data_dir)
     recovery_engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
     report = recovery_engine.recover()
+    archives.prepare(cfg, recovery_engine)
     recovery_engine.close(clean=False)
     prepare_identities(cfg)
     if report.temp_removed or report.garbage_removed or report.orphans_removed:

@@ -15,6 +15,7 @@ INSTALLERS = (
     "grenier.adminapi.iam_route",  # the IAM Query API on the S3 endpoint
     "grenier.adminapi.admin_routes",  # Grenier's admin JSON API (quotas, info)
     "grenier.s3.features",  # CORS hooks, lifecycle sweeper (bucket-features issue)
+    "grenier.server.archives",  # archive buckets: roots, rescans, admin routes (issue 18)
 )
 
 
