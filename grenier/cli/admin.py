@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from grenier.cli import admin_ops
+from grenier.cli import admin_archive, admin_ops
 from grenier.cli.output import get_output, output_options
 from grenier.client.admin_iam import IamAdmin
 from grenier.client.errors import ClientError
@@ -272,3 +272,4 @@ def group_info(alias: str, name: str) -> None:
 admin.add_command(admin_ops.info)
 admin.add_command(admin_ops.trace)
 admin.add_command(admin_ops.prometheus)
+admin.add_command(admin_archive.archive)
