@@ -14,8 +14,9 @@ as an object of the bucket, and is read again whenever it changes::
 The members are the catalogued keys that match, in key order. Their references (built and
 cached one file at a time, like ``X.nc.zarr``) are combined with kerchunk's
 ``MultiZarrToZarr``: arrays along ``dim`` are concatenated (sorted by their coordinate
-values; a CF time coordinate is decoded and re-encoded in the first file's units, so files
-with different ``units`` join correctly), every other array is taken from the first file.
+values), every other array is taken from the first file. Chunks are joined as stored, so
+the members must share the ``units`` and ``calendar`` of every variable (CMIP-style
+series do); a series whose files each count time from their own start is refused.
 That is ``xr.open_mfdataset(files, data_vars="minimal", coords="minimal",
 compat="override")``. Zarr arrays have one chunk shape, so every member must have the
 same chunk size along ``dim`` and every member but the last a whole number of chunks.
@@ -121,6 +122,7 @@ def combine(agg: Aggregation, members: list[tuple[str, str, Refs, int]]) -> Refs
     if f"{agg.dim}/.zarray" not in first:
         raise Unsupported(f"aggregation {agg.key}: {members[0][0]} has no coordinate {agg.dim!r}")
     _check_chunks(agg, members)
+    _check_units(agg, members)
     since = " since " in str(coord.get("units", ""))
     identical = [
         name[: -len("/.zattrs")]
@@ -150,8 +152,8 @@ def _check_chunks(agg: Aggregation, members: list[tuple[str, str, Refs, int]]) -
                 continue
             var = name[: -len("/.zarray")]
             dims = _json(refs.get(f"{var}/.zattrs", "{}")).get("_ARRAY_DIMENSIONS", [])
-            if agg.dim not in dims:
-                continue
+            if agg.dim not in dims or var == agg.dim:
+                continue  # the coordinate itself is written anew from its values
             meta = _json(text)
             axis = dims.index(agg.dim)
             chunk, length = meta["chunks"][axis], meta["shape"][axis]
@@ -163,6 +165,24 @@ def _check_chunks(agg: Aggregation, members: list[tuple[str, str, Refs, int]]) -
                     f"{agg.dim} (length {length}); Zarr needs one chunk size, and whole "
                     "chunks in every file but the last"
                 )
+
+
+def _check_units(agg: Aggregation, members: list[tuple[str, str, Refs, int]]) -> None:
+    """Every member counts in the same units and calendar: chunks are joined as they
+    are stored, so values relative to different origins (time bounds...) would mix."""
+    first_key, _, first, _ = members[0]
+    for key, _, refs, _ in members[1:]:
+        for name, text in refs.items():
+            if not name.endswith("/.zattrs"):
+                continue
+            mine, theirs = _json(text), _json(first.get(name, "{}"))
+            for attr in ("units", "calendar"):
+                if mine.get(attr) != theirs.get(attr):
+                    raise Unsupported(
+                        f"aggregation {agg.key}: {name[: -len('/.zattrs')]} has {attr} "
+                        f"{mine.get(attr)!r} in {key} but {theirs.get(attr)!r} in {first_key}; "
+                        "the files of an aggregation must share their units and calendar"
+                    )
 
 
 def _json(value: Any) -> dict[str, Any]:
