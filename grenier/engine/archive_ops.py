@@ -192,14 +192,14 @@ class ArchiveOps(MultipartOps):
             return super().open_object(bucket, key, version_id)
         return self._open(arch, key, version_id)
 
-    async def prepare_archive_read(self, bucket: str, key: str) -> None:
-        """Build (on a worker thread) the virtual store ``key`` or a listing ``prefix``
-        falls in, so the read that follows does not block the event loop."""
+    async def prepare_archive_read(self, bucket: str, key: str, *, listing: bool = False) -> None:
+        """Build (on a worker thread) the virtual store that ``key`` — or a listing's
+        prefix — falls in, so that the read that follows does not block the event loop."""
         arch = self._archives.get(bucket)
         if arch is None or ".zarr/" not in key:
             return
-        fresh = not _is_chunk(key)
-        if not fresh and self._stores.find(arch, key, fresh=False) is not None:
+        fresh = listing or _is_document(key)
+        if not fresh and self._stores.peek(arch, key):
             return
         loop = asyncio.get_running_loop()
         try:
@@ -469,7 +469,8 @@ class _CopyHasher:
 
 
 def _is_document(name: str) -> bool:
-    return name.rsplit("/", 1)[-1] in (".zgroup", ".zattrs", ".zarray", ".zmetadata")
+    """Metadata keys: reading one re-checks the store against its files."""
+    return name.rsplit("/", 1)[-1] in (".zgroup", ".zattrs", ".zarray", ".zmetadata", "zarr.json")
 
 
 def _is_chunk(key: str) -> bool:

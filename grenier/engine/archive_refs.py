@@ -34,6 +34,10 @@ HDF5_OFFSETS = (0, 512, 1024, 2048, 4096)  # a user block shifts the superblock
 INLINE = 100  # chunks smaller than this many bytes are kept in the references
 ALLOWED_CODECS = frozenset({"zlib", "shuffle", "vlen-utf8"})
 MAX_FILL_CHUNKS = 100_000
+POLICY = (
+    "virtual Zarr serves uncompressed, zlib (deflate) and shuffle chunks only; "
+    "read the file itself instead"
+)
 EXTRA_HINT = "virtual Zarr needs the server's 'archive' extra: pip install 'grenier[archive]'"
 
 Refs = dict[str, Any]  # key -> JSON text (str), inline bytes, or [url, offset, length]
@@ -72,7 +76,7 @@ def build(fd: int, size: int, key: str) -> Refs:
     except (Unsupported, NotVirtual):
         raise
     except Exception as exc:  # noqa: BLE001 - any library refusal is "cannot serve this"
-        raise Unsupported(f"{type(exc).__name__}: {exc}") from exc
+        raise Unsupported(f"{exc} ({type(exc).__name__}); {POLICY}") from exc
     check_codecs(refs)
     return rename_urls(refs, {url: key}, {key: size})
 
@@ -100,8 +104,8 @@ def check_codecs(refs: Refs) -> None:
         for codec in codecs:
             if codec.get("id") not in ALLOWED_CODECS:
                 raise Unsupported(
-                    f"variable {key[: -len('/.zarray')] or '/'} uses the {codec.get('id')} codec; "
-                    "virtual Zarr serves uncompressed, zlib (deflate) and shuffle chunks only"
+                    f"variable {key[: -len('/.zarray')] or '/'} uses the {codec.get('id')} "
+                    f"codec; {POLICY}"
                 )
 
 

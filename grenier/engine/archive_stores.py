@@ -14,6 +14,7 @@ difference rebuilds the store.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -22,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,16 @@ class Stores:
                 return store, rest
             start = key.find(".zarr/", start + 1)
         return None
+
+    def peek(self, arch: Archive, key: str) -> bool:
+        """Whether a store holding ``key`` is in memory already (no file touched)."""
+        start = key.find(".zarr/")
+        with self._lock:
+            while start >= 0:
+                if (arch.name, key[: start + 5]) in self._cache:
+                    return True
+                start = key.find(".zarr/", start + 1)
+        return False
 
     def get(self, arch: Archive, store_key: str, *, fresh: bool) -> virtual.VirtualStore | None:
         """The store at ``store_key`` (``fresh``: re-checked against the files now)."""
@@ -221,7 +232,7 @@ class Stores:
         store = self._from_index(arch, store_key, stamp)
         if store is None:
             started = time.monotonic()
-            store = build()
+            store = _off_loop(build)
             log.info(
                 "archive %s: references of %s built in %.2fs%s",
                 arch.name,
@@ -229,8 +240,9 @@ class Stores:
                 time.monotonic() - started,
                 f" ({store.error})" if store.error else "",
             )
-            blob = None if store.error else virtual.dump(store)
-            arch.submit(lambda c: _txn_save(c, arch.name, store_key, stamp, blob, store.error))
+            if not store.error:  # a refusal is kept in memory only: retried after a restart
+                blob = virtual.dump(store)
+                arch.submit(lambda c: _txn_save(c, arch.name, store_key, stamp, blob))
         with self._lock:
             self._cache[(arch.name, store_key)] = store
             self._cache.move_to_end((arch.name, store_key))
@@ -242,22 +254,30 @@ class Stores:
         row = (
             arch.reader()
             .execute(
-                "SELECT stamp, refs, error FROM archive_refs WHERE archive = ? AND key = ?",
+                "SELECT stamp, refs FROM archive_refs WHERE archive = ? AND key = ?",
                 (arch.name, enc_key(store_key)),
             )
             .fetchone()
         )
-        if row is None or row[0] != stamp:
+        if row is None or row[0] != stamp or row[1] is None:
             return None
-        if row[2]:
-            return virtual.failed(stamp, {}, row[2])
         return virtual.load(bytes(row[1]), stamp)
 
 
-def _txn_save(
-    conn: sqlite3.Connection, archive: str, key: str, stamp: str, blob: bytes | None, error: str
-) -> None:
+def _off_loop(build: Callable[[], virtual.VirtualStore]) -> virtual.VirtualStore:
+    """Run ``build`` here, or on a thread of its own when this thread runs an event loop
+    (kerchunk runs event loops of its own; the read path normally builds ahead, on a
+    worker thread, so this only happens for rare reads such as a copy source)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return build()
+    with ThreadPoolExecutor(1, thread_name_prefix="archive-refs") as pool:
+        return pool.submit(build).result()
+
+
+def _txn_save(conn: sqlite3.Connection, archive: str, key: str, stamp: str, blob: bytes) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO archive_refs VALUES (?, ?, ?, ?, ?, ?)",
-        (archive, enc_key(key), stamp, blob, error, time.time()),
+        "INSERT OR REPLACE INTO archive_refs VALUES (?, ?, ?, ?, '', ?)",
+        (archive, enc_key(key), stamp, blob, time.time()),
     )
