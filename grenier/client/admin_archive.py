@@ -28,11 +28,17 @@ def rescan(alias: Alias | str, name: str, wait: float | None = None) -> dict[str
     doc = AdminApi(alias).call("POST", "archive/rescan", {"name": name})
     if wait is None:
         return doc
-    generation = doc["generation"]
+    asked = doc["requested"]
     deadline = time.monotonic() + wait
     while True:
         current = archives(alias, name)[0]
-        if current["state"] != "scanning" and current["generation"] >= generation:
+        started, finished = current["started"], current["finished"]
+        if (
+            started is not None
+            and started >= asked
+            and finished is not None
+            and finished >= started
+        ):
             return current
         if time.monotonic() > deadline:
             raise ClientError(

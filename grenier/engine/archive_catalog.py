@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS archives (
     path TEXT NOT NULL,
     generation INTEGER NOT NULL DEFAULT 0,
     complete INTEGER NOT NULL DEFAULT 0,
+    requested REAL,
     started REAL,
     finished REAL,
     files INTEGER NOT NULL DEFAULT 0,
@@ -112,6 +113,7 @@ class ArchiveStatus:
     scanning: bool
     generation: int
     complete: int  # generation of the last complete scan (0: none yet)
+    requested: float | None  # last rescan request (a scan starting later answers it)
     started: float | None
     finished: float | None
     files: int
@@ -130,6 +132,7 @@ class ArchiveStatus:
             "state": "scanning" if self.scanning else ("ready" if self.ready else "pending"),
             "ready": self.ready,
             "generation": self.generation,
+            "requested": self.requested,
             "started": self.started,
             "finished": self.finished,
             "files": self.files,
@@ -141,13 +144,24 @@ class ArchiveStatus:
 
 def status(conn: sqlite3.Connection, name: str, scanning: bool) -> ArchiveStatus | None:
     row = conn.execute(
-        "SELECT name, path, generation, complete, started, finished, files, bytes, skipped, "
-        "error FROM archives WHERE name = ?",
+        "SELECT name, path, generation, complete, requested, started, finished, files, bytes, "
+        "skipped, error FROM archives WHERE name = ?",
         (name,),
     ).fetchone()
     if row is None:
         return None
     return ArchiveStatus(row[0], row[1], scanning, *row[2:])
+
+
+def due(found: ArchiveStatus, interval: float, since: float, now: float) -> bool:
+    """Whether a scan should start: none since ``since`` (the server's start), one asked
+    for after the last one started, or ``interval`` seconds since the last one."""
+    started = found.started
+    if started is None or started < since:
+        return True
+    if found.requested is not None and found.requested >= started:
+        return True
+    return interval > 0 and now - started >= interval
 
 
 def file_row(conn: sqlite3.Connection, archive: str, key: str) -> FileRow | None:
@@ -187,6 +201,10 @@ def txn_register(conn: sqlite3.Connection, name: str, path: str) -> None:
         return
     txn_forget(conn, name)
     conn.execute("INSERT INTO archives (name, path) VALUES (?, ?)", (name, path))
+
+
+def txn_request(conn: sqlite3.Connection, name: str, when: float) -> None:
+    conn.execute("UPDATE archives SET requested = ? WHERE name = ?", (when, name))
 
 
 def txn_forget(conn: sqlite3.Connection, name: str) -> None:

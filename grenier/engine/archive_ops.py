@@ -121,28 +121,35 @@ class ArchiveOps(MultipartOps):
     def archive_names(self) -> list[str]:
         return sorted(self._archives)
 
-    def start_rescan(self, name: str) -> ArchiveStatus:
-        """Start a scan of the archive's tree in the background, unless one is running
-        (in any worker: the scan holds a lock file)."""
+    async def request_rescan(self, name: str) -> ArchiveStatus:
+        """Ask for a scan of the archive's tree: it starts now, or — when one is running,
+        in any worker — right after it (``status.requested``; a scan that started at or
+        after that time answers the request)."""
+        self._archive(name)
+        now = time.time()
+        await self._commit(lambda c: catalog.txn_request(c, name, now))
+        self.start_rescan(name)
+        return self.archive_status(name)
+
+    def start_rescan(self, name: str) -> bool:
+        """Start a scan in the background unless one is running (in any worker: a scan
+        holds the archive's lock file). Whether this call started one."""
         arch = self._archive(name)
         lock = self._try_lock(arch)
-        if lock is not None:
-            threading.Thread(
-                target=self._scan, args=(arch, lock), name=f"archive-scan-{name}", daemon=True
-            ).start()
-        status = self.archive_status(name)
-        status.scanning = True
-        return status
+        if lock is None:
+            return False
+        threading.Thread(
+            target=self._scan, args=(arch, lock), name=f"archive-scan-{name}", daemon=True
+        ).start()
+        return True
 
     def rescans_due(self, interval: float, since: float) -> list[str]:
-        """Archives with no scan started since ``since`` (this server's start) or for
-        ``interval`` seconds."""
+        """Archives whose scan is due (:func:`grenier.engine.archive_catalog.due`)."""
         now = time.time()
         due = []
         for name in self._archives:
             found = catalog.status(self.reader, name, False)
-            started = found.started if found else None
-            if started is None or started < since or (interval > 0 and now - started >= interval):
+            if found is not None and catalog.due(found, interval, since, now):
                 due.append(name)
         return due
 

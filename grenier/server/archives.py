@@ -14,8 +14,9 @@ Admin routes (``/grenier/admin/v1``, SigV4 like S3; root, or a user allowed the 
 admin action named):
 
 * ``GET  /archive[?name=NAME]`` (``admin:ServerInfo``) → ``{"archives": [status…]}``;
-* ``POST /archive/rescan?name=NAME`` (``admin:Heal``) → the status, ``state: scanning``
-  (a scan already running is not started twice).
+* ``POST /archive/rescan?name=NAME`` (``admin:Heal``) → the status; its ``requested``
+  time is answered by the first scan that starts at or after it (now, or right after
+  the one running).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("grenier.archive")
 
-TICK = 30.0  # seconds between checks for due scans (at most)
+TICK = 1.0  # seconds between checks for due scans (an index read per archive)
 EXTRA_MODULES = ("kerchunk", "h5py", "numcodecs", "scipy")
 _tasks: set[asyncio.Task[None]] = set()
 
@@ -113,7 +114,8 @@ class ArchiveAdmin:
         name = _query(request).get("name", "")
         if not name:
             raise S3Error("InvalidArgument", message="missing name parameter")
-        return _json(202, self.engine.start_rescan(name).doc())
+        status = await self.engine.request_rescan(name)
+        return _json(202, status.doc())
 
 
 def install(service: S3Service, cfg: ServerConfig) -> None:
