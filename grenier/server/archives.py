@@ -22,7 +22,7 @@ admin action named):
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import importlib
 import json
 import logging
 import os
@@ -64,7 +64,15 @@ def checked_paths(archives: dict[str, str]) -> dict[str, str]:
 
 
 def missing_extra() -> list[str]:
-    return [m for m in EXTRA_MODULES if importlib.util.find_spec(m) is None]
+    """The archive extra's modules that cannot be imported (imported once here, in the
+    first process, so that forked workers share them)."""
+    missing = []
+    for name in EXTRA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
 
 
 def prepare(cfg: ServerConfig, engine: Engine) -> None:

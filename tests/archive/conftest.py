@@ -31,13 +31,17 @@ def archive_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def start_archive_server(data_dir: Path, root: Path, *extra: str, env: dict[str, str] | None = None) -> GrenierServer:
+def start_archive_server(
+    data_dir: Path, root: Path, *extra: str, env: dict[str, str] | None = None
+) -> GrenierServer:
     server = GrenierServer.start(data_dir, "--archive", f"{BUCKET}={root}", *extra, env=env)
     wait_ready(server)
     return server
 
 
-def wait_ready(server: GrenierServer, bucket: str = BUCKET, timeout: float = 60.0) -> dict[str, Any]:
+def wait_ready(
+    server: GrenierServer, bucket: str = BUCKET, timeout: float = 60.0
+) -> dict[str, Any]:
     """Wait for the archive's first scan (the admin API's status), then return it."""
     deadline = time.monotonic() + timeout
     while True:
@@ -61,7 +65,9 @@ def admin(server: GrenierServer, method: str, route: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def archive_server(archive_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrenierServer]:
+def archive_server(
+    archive_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GrenierServer]:
     server = start_archive_server(tmp_path_factory.mktemp("archive-server") / "data", archive_root)
     yield server
     server.stop()
@@ -86,7 +92,11 @@ def grenier_cli(server: GrenierServer, home: Path, *args: str) -> subprocess.Com
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRENIER_HOST_")}
     env.update(GRENIER_CONFIG_DIR=str(home), GRENIER_HOST_t=server.env_host())
     return subprocess.run(
-        [sys.executable, "-m", "grenier", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "grenier", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 

@@ -52,9 +52,7 @@ WRITES: dict[str, Callable[[Any], Any]] = {
 
 
 @pytest.mark.parametrize("name", list(WRITES))
-def test_every_write_is_access_denied_even_for_root(
-    s3: Any, archive_root: Path, name: str
-) -> None:
+def test_every_write_is_access_denied_even_for_root(s3: Any, archive_root: Path, name: str) -> None:
     before = walk_keys(archive_root)
     with pytest.raises(ClientError) as err:
         WRITES[name](s3)
@@ -154,8 +152,16 @@ def test_users_by_their_policies(archive_server: GrenierServer) -> None:
     policy = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"arn:aws:s3:::{BUCKET}/odd/*"]},
-            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [f"arn:aws:s3:::{BUCKET}"]},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"arn:aws:s3:::{BUCKET}/odd/*"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{BUCKET}"],
+            },
         ],
     }
     iam.put_user_policy(UserName=name, PolicyName="odd", PolicyDocument=json.dumps(policy))
@@ -168,7 +174,10 @@ def test_users_by_their_policies(archive_server: GrenierServer) -> None:
         UserName=name,
         PolicyName="all",
         PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            }
         ),
     )
     with pytest.raises(ClientError) as err:
@@ -177,7 +186,9 @@ def test_users_by_their_policies(archive_server: GrenierServer) -> None:
 
 
 def test_bucket_settings_are_kept(s3: Any) -> None:
-    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "source", "Value": "thredds"}]})
+    s3.put_bucket_tagging(
+        Bucket=BUCKET, Tagging={"TagSet": [{"Key": "source", "Value": "thredds"}]}
+    )
     assert s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"] == [{"Key": "source", "Value": "thredds"}]
     s3.put_bucket_cors(
         Bucket=BUCKET,

@@ -35,7 +35,9 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "sub" / "a.txt").write_bytes(b"first version\n")
     (root / "b.txt").write_bytes(b"bbb\n")
     ds, enc = tas_year(2010)
-    ds.isel(time=slice(0, 146)).to_netcdf(root / "tas.nc", encoding=enc | {"time": {"chunksizes": (146,)}})
+    ds.isel(time=slice(0, 146)).to_netcdf(
+        root / "tas.nc", encoding=enc | {"time": {"chunksizes": (146,)}}
+    )
     return root
 
 
@@ -75,7 +77,9 @@ def test_modified_file_is_served_fresh(server: GrenierServer, tree: Path) -> Non
     assert listed["ETag"] == got["ETag"] and listed["Size"] == got["ContentLength"]
 
 
-def test_replaced_file_same_size_and_mtime_gets_a_new_etag(server: GrenierServer, tree: Path) -> None:
+def test_replaced_file_same_size_and_mtime_gets_a_new_etag(
+    server: GrenierServer, tree: Path
+) -> None:
     s3: Any = server.client()
     path = tree / "b.txt"
     old = s3.head_object(Bucket=BUCKET, Key="b.txt")
@@ -121,7 +125,9 @@ def test_rescan_with_the_cli(server: GrenierServer, tree: Path, tmp_path: Path) 
     folder.mkdir()
     for n in range(30):
         (folder / f"f{n:02d}.bin").write_bytes(bytes([n]) * n)
-    done = grenier_cli(server, tmp_path, "admin", "archive", "rescan", "t", BUCKET, "--wait", "--json")
+    done = grenier_cli(
+        server, tmp_path, "admin", "archive", "rescan", "t", BUCKET, "--wait", "--json"
+    )
     assert done.returncode == 0, done.stderr
     record = jsonl(done.stdout)[-1]
     assert record["state"] == "ready" and record["files"] == len(walk_keys(tree))

@@ -54,10 +54,19 @@ def test_listing_equals_sorted_walk(s3: Any, archive_root: Path, api: str) -> No
 def test_delimiter_listing_per_folder(s3: Any, archive_root: Path) -> None:
     expected = walk_keys(archive_root)
     for prefix in ["", "odd/", "odd/été/", "iris/", "cmip/day/", "odd/deep/er/"]:
-        contents, prefixes = list_all(s3, Prefix=prefix, Delimiter="/", PaginationConfig={"PageSize": 3})
+        contents, prefixes = list_all(
+            s3, Prefix=prefix, Delimiter="/", PaginationConfig={"PageSize": 3}
+        )
         under = [k for k in expected if k.startswith(prefix)]
         files = [k for k in under if "/" not in k[len(prefix) :]]
-        folders = sorted({prefix + k[len(prefix) :].split("/")[0] + "/" for k in under if "/" in k[len(prefix) :]}, key=str.encode)
+        folders = sorted(
+            {
+                prefix + k[len(prefix) :].split("/")[0] + "/"
+                for k in under
+                if "/" in k[len(prefix) :]
+            },
+            key=str.encode,
+        )
         assert [o["Key"] for o in contents] == files, prefix
         assert prefixes == folders, prefix
 
@@ -198,8 +207,18 @@ def anon_policy(s3: Any) -> None:
     policy = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": [arn]},
-            {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetObject"], "Resource": [f"{arn}/*"]},
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": ["*"]},
+                "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+                "Resource": [arn],
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": ["*"]},
+                "Action": ["s3:GetObject"],
+                "Resource": [f"{arn}/*"],
+            },
         ],
     }
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))

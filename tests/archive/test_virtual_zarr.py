@@ -56,7 +56,12 @@ def test_grenier_open_dataset_reads_the_same(
 ) -> None:
     alias = f"a{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv(f"GRENIER_HOST_{alias}", archive_server.env_host())
-    for key in ["cmip/day/tas_day_2002.nc", "legacy/classic.nc", "obs/station/pr_1h.nc", "iris/E1_north_america.nc"]:
+    for key in [
+        "cmip/day/tas_day_2002.nc",
+        "legacy/classic.nc",
+        "obs/station/pr_1h.nc",
+        "iris/E1_north_america.nc",
+    ]:
         ds = grenier.datasets.open_dataset(f"{alias}/{BUCKET}/{key}.zarr")
         biggest = max(ds.data_vars.values(), key=lambda v: v.ndim)
         assert biggest.chunks is not None  # lazy: dask over the chunks
@@ -66,7 +71,11 @@ def test_grenier_open_dataset_reads_the_same(
 def test_store_keys_and_documents(s3: Any, archive_root: Path) -> None:
     base = "cmip/day/tas_day_2000.nc.zarr/"
     page = s3.list_objects_v2(Bucket=BUCKET, Prefix=base, Delimiter="/")
-    assert [o["Key"] for o in page["Contents"]] == [base + ".zattrs", base + ".zgroup", base + ".zmetadata"]
+    assert [o["Key"] for o in page["Contents"]] == [
+        base + ".zattrs",
+        base + ".zgroup",
+        base + ".zmetadata",
+    ]
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == [
         base + v + "/" for v in ["crs", "lat", "lat_bnds", "lon", "tas", "time"]
     ]
@@ -86,7 +95,10 @@ def test_store_keys_and_documents(s3: Any, archive_root: Path) -> None:
     first = next(o for o in chunks if o["Key"].endswith("/0.0.0"))
     body = s3.get_object(Bucket=BUCKET, Key=first["Key"])
     data = body["Body"].read()
-    assert len(data) == first["Size"] and data in (archive_root / "cmip/day/tas_day_2000.nc").read_bytes()
+    assert (
+        len(data) == first["Size"]
+        and data in (archive_root / "cmip/day/tas_day_2000.nc").read_bytes()
+    )
     assert body["ETag"] == first["ETag"] and body["ETag"].strip('"').endswith("-1")
     ranged = s3.get_object(Bucket=BUCKET, Key=first["Key"], Range="bytes=10-19")["Body"].read()
     assert ranged == data[10:20]
@@ -133,7 +145,9 @@ def test_unsupported_codec_is_answered_clearly(s3: Any) -> None:
     assert s3.head_object(Bucket=BUCKET, Key="unsupported/lzf.nc")["ContentLength"] > 0
 
 
-def test_aggregation_equals_open_mfdataset(archive_server: GrenierServer, archive_root: Path) -> None:
+def test_aggregation_equals_open_mfdataset(
+    archive_server: GrenierServer, archive_root: Path
+) -> None:
     files = sorted((archive_root / "cmip" / "day").glob("tas_day_*.nc"))
     assert len(files) == 3
     with warnings.catch_warnings():

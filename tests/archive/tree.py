@@ -40,14 +40,24 @@ def tas_year(year: int, units: str = "days since 1850-01-01") -> tuple[xr.Datase
     tas[0, 0, :3] = np.nan
     ds = xr.Dataset(
         {
-            "tas": (("time", "lat", "lon"), tas, {"units": "K", "standard_name": "air_temperature"}),
+            "tas": (
+                ("time", "lat", "lon"),
+                tas,
+                {"units": "K", "standard_name": "air_temperature"},
+            ),
             "lat_bnds": (("lat", "bnds"), np.stack([lat - 2.5, lat + 2.5], axis=1)),
         },
         coords={"time": time, "lat": ("lat", lat, {"units": "degrees_north"}), "lon": lon},
         attrs={"Conventions": "CF-1.8", "source": "grenier test", "year": year},
     )
     encoding = {
-        "tas": {"zlib": True, "shuffle": True, "complevel": 4, "chunksizes": (73, 18, 24), "_FillValue": 1e20},
+        "tas": {
+            "zlib": True,
+            "shuffle": True,
+            "complevel": 4,
+            "chunksizes": (73, 18, 24),
+            "_FillValue": 1e20,
+        },
         "time": {"units": units, "calendar": "noleap", "chunksizes": (365,), "dtype": "f8"},
     }
     return _grid(ds), encoding
@@ -96,8 +106,15 @@ def _observations(folder: Path) -> None:
     )
     encoding = {
         "pr": {"zlib": True, "shuffle": False, "chunksizes": (24, 5)},
-        "ta": {"dtype": "int16", "scale_factor": 0.01, "add_offset": 10.0, "_FillValue": -32767,
-               "zlib": True, "shuffle": True, "chunksizes": (48, 1)},
+        "ta": {
+            "dtype": "int16",
+            "scale_factor": 0.01,
+            "add_offset": 10.0,
+            "_FillValue": -32767,
+            "zlib": True,
+            "shuffle": True,
+            "chunksizes": (48, 1),
+        },
     }
     (folder / "station").mkdir()
     ds.to_netcdf(folder / "station" / "pr_1h.nc", encoding=encoding)
@@ -118,13 +135,19 @@ def _legacy(folder: Path) -> None:
         {
             "sst": (("time", "lat", "lon"), sst, {"units": "K", "missing_value": -999.0}),
             "ice": (("time", "lat", "lon"), rng.random((12, 4, 6)).astype("f4")),
-            "mask": (("lat", "lon"), (rng.random((4, 6)) > 0.5).astype("i4"), {"flag_values": [0, 1]}),
+            "mask": (
+                ("lat", "lon"),
+                (rng.random((4, 6)) > 0.5).astype("i4"),
+                {"flag_values": [0, 1]},
+            ),
         },
         coords={"time": time, "lat": np.arange(4.0), "lon": np.arange(6.0)},
         attrs={"title": "classic", "version": 3, "scale": 1.5},
     )
     enc = {"sst": {"_FillValue": None}, "ice": {"_FillValue": 1e20}}
-    ds.to_netcdf(folder / "classic.nc", format="NETCDF3_CLASSIC", unlimited_dims=["time"], encoding=enc)
+    ds.to_netcdf(
+        folder / "classic.nc", format="NETCDF3_CLASSIC", unlimited_dims=["time"], encoding=enc
+    )
     ds.isel(time=slice(0, 6)).to_netcdf(folder / "offset64.nc", format="NETCDF3_64BIT")
 
 
@@ -132,8 +155,8 @@ def _odd(root: Path) -> None:
     odd = root / "odd"
     for rel, data in {
         "a b+c=d&e.txt": b"spaces and signs\n",
-        "été/données 100%.txt": "accents\n".encode(),
-        "日本/テスト.txt": "unicode\n".encode(),
+        "été/données 100%.txt": b"accents\n",
+        "日本/テスト.txt": b"unicode\n",
         "x#y?z;[1].txt": b"more signs\n",
         ".hidden": b"dot file\n",
         "empty.bin": b"",
@@ -162,7 +185,7 @@ def walk_keys(root: Path) -> dict[str, Path]:
     """What a listing of the whole archive must be: every regular file, never through a
     link, keys in UTF-8 byte order."""
     found: dict[str, Path] = {}
-    for folder, dirs, files in os.walk(root, followlinks=False):
+    for folder, _dirs, files in os.walk(root, followlinks=False):
         for name in files:
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file():
