@@ -48,4 +48,5 @@ async def gate(req: S3Request) -> None:
     if op in OBJECT_READS and req.key is not None:
         await req.engine.prepare_archive_read(bucket, req.key)
     elif op in LISTINGS:
-        await req.engine.prepare_archive_read(bucket, req.query.get("prefix", ""), listing=True)
+        prefix = req.query.get("prefix", "")
+        await req.engine.prepare_archive_read(bucket, prefix, for_listing=True)
