@@ -25,6 +25,7 @@ class ServerConfig:
     workers: int
     log_level: str
     lifecycle_interval: float
+    disk_reserve: int | None = None  # bytes (None: the engine's default)
     # Slow and idle clients (grenier.server.connections).
     idle_timeout: float = 30.0
     read_header_timeout: float = 30.0
@@ -83,6 +84,15 @@ def parse_args(argv: list[str]) -> ServerConfig:
         default=float(os.environ.get("GRENIER_LIFECYCLE_INTERVAL", "3600")),
         help="seconds between lifecycle sweeps",
     )
+    parser.add_argument(
+        "--disk-reserve",
+        type=byte_size,
+        default=_env("DISK_RESERVE", "") or None,
+        metavar="SIZE",
+        help="disk space held back in DATA_DIR/reserve so that deletes, metadata updates "
+        "and start-up work on a full disk, where writes answer 507 InsufficientStorage "
+        "(default 64MiB, at most 2%% of the filesystem; 0 turns it off)",
+    )
     _add_connection_options(parser)
     _add_operations_options(parser)
     parser.add_argument(
@@ -111,6 +121,7 @@ def parse_args(argv: list[str]) -> ServerConfig:
         workers=args.workers if args.workers > 0 else (os.cpu_count() or 1),
         log_level=args.log_level.upper(),
         lifecycle_interval=args.lifecycle_interval,
+        disk_reserve=args.disk_reserve,
         idle_timeout=args.idle_timeout,
         read_header_timeout=args.read_header_timeout,
         body_timeout=args.body_timeout,
@@ -142,6 +153,19 @@ def duration(text: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"a duration must be positive, got {text!r}")
     return seconds
+
+
+UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "ki": 1024, "mi": 1024**2, "gi": 1024**3}
+
+
+def byte_size(text: str) -> int:
+    """Bytes, plain or with a unit: ``67108864``, ``64MiB``, ``64M`` (M = 10^6)."""
+    value = text.strip().lower().removesuffix("b")
+    number = value.rstrip("kmgi")
+    unit = value[len(number) :]
+    if not number.isdigit() or unit not in UNITS:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 64MiB)")
+    return int(number) * UNITS[unit]
 
 
 def _env(name: str, default: str) -> str:
