@@ -1,4 +1,4 @@
-"""Grenier's admin JSON API on the S3 endpoint: bucket quotas and usage.
+"""Grenier's admin JSON API on the S3 endpoint: bucket quotas, usage and scrub.
 
 Requests are SigV4-signed like S3 (``grenier.client.admin_api`` signs them with
 botocore). Root may call every route; a user may when its policies allow the route's
@@ -11,6 +11,10 @@ MinIO admin action (``grenier.adminapi.authorize``). Routes, under ``/grenier/ad
 * ``DELETE /quota?bucket=NAME`` → the quota is cleared
 * ``GET    /usage[?bucket=NAME]`` → ``{"buckets": [{"bucket", "size", "objects",
   "uploading", "quota"}], "size", "objects"}``, read from the index (no listing)
+* ``POST   /scrub[?bucket=NAME][&repair=true]`` (root only) → ``{"versions", "parts",
+  "bytes", "repaired", "damaged": [{"bucket", "key", "versionId", "problem", "detail",
+  "goodCopy", "repaired"}]}``: every stored object re-hashed against its recorded
+  checksum (``grenier.engine.scrub``)
 
 The server adds its own routes (``info``, ``trace``) with :meth:`AdminRoute.add`; they
 go through the same authentication and authorization.
@@ -29,7 +33,7 @@ from aiohttp import web
 
 from grenier.adminapi.authorize import authorize_admin
 from grenier.adminapi.signed import read_signed
-from grenier.engine import Bucket, EngineError
+from grenier.engine import Bucket, EngineError, ScrubReport
 from grenier.iam.store import IamStore
 from grenier.s3.errors import S3Error, from_engine
 
@@ -68,6 +72,27 @@ def _quota_doc(bucket: Bucket) -> dict[str, Any]:
     }
 
 
+def _scrub_doc(report: ScrubReport) -> dict[str, Any]:
+    return {
+        "versions": report.versions,
+        "parts": report.parts,
+        "bytes": report.bytes,
+        "repaired": report.repaired,
+        "damaged": [
+            {
+                "bucket": d.bucket,
+                "key": d.key,
+                "versionId": d.version_id,
+                "problem": d.problem,
+                "detail": d.detail,
+                "goodCopy": d.good_copy,
+                "repaired": d.repaired,
+            }
+            for d in report.damaged
+        ],
+    }
+
+
 def _parse_quota(body: bytes) -> int:
     try:
         data = json.loads(body or b"{}")
@@ -95,6 +120,8 @@ class AdminRoute:
         request["s3_api"] = f"admin:{name}"
         try:
             body, access_key = await self._authenticate(request)
+            if name == "scrub" and access_key != self.service.settings.root_access_key:
+                raise S3Error("AccessDenied", message="Only root may scrub the store.")
             extra = self.extra.get((request.method, name))
             action = extra[0] if extra else ACTIONS.get((request.method, name), "admin:*")
             authorize_admin(self.service, self.store, access_key, action)
@@ -120,6 +147,10 @@ class AdminRoute:
         engine = self.service.engine
         if name == "usage" and request.method == "GET":
             return _json(200, self._usage(query.get("bucket")))
+        if name == "scrub" and request.method == "POST":
+            repair = query.get("repair", "").lower() in ("1", "true")
+            report = await engine.scrub(query.get("bucket") or None, repair=repair)
+            return _json(200, _scrub_doc(report))
         if name != "quota":
             raise S3Error("NotImplemented", message=f"no admin route {request.method} {name}")
         bucket = query.get("bucket", "")

@@ -1,4 +1,4 @@
-"""Grenier's admin JSON API (quotas, usage), signed with SigV4 by botocore.
+"""Grenier's admin JSON API (quotas, usage, scrub), signed with SigV4 by botocore.
 
 The server side is ``grenier.adminapi.admin_routes``: ``/grenier/admin/v1/quota``,
 ``usage``, ``info`` and ``trace`` on the S3 endpoint (root, or a user allowed the route's
@@ -67,7 +67,12 @@ class AdminApi:
             raise ClientError(f"{what}: cannot reach {self.alias.url}", code="Unreachable") from exc
 
     def call(
-        self, method: str, route: str, query: dict[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        route: str,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        timeout: float | None = TIMEOUT,
     ) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else b""
         prepared = self.prepare(method, route, query, data)
@@ -85,6 +90,14 @@ class AdminApi:
 
     def usage(self, bucket: str | None = None) -> dict[str, Any]:
         return self.call("GET", "usage", {"bucket": bucket} if bucket else None)
+
+    def scrub(self, bucket: str | None = None, repair: bool = False) -> dict[str, Any]:
+        """Re-hash every stored object on the server (root only; may take long: no
+        timeout)."""
+        query = {"bucket": bucket} if bucket else {}
+        if repair:
+            query["repair"] = "true"
+        return self.call("POST", "scrub", query or None, timeout=None)
 
 
 def _ssl(url: str) -> Any:

@@ -27,6 +27,7 @@ from grenier.engine.multipart import MAX_PARTS, MIN_PART_SIZE
 from grenier.engine.ops_buckets import valid_bucket_name
 from grenier.engine.reading import OpenedObject
 from grenier.engine.recovery import mark_clean
+from grenier.engine.scrub import Damage, ScrubReport
 
 __all__ = [
     "DAY",
@@ -38,6 +39,7 @@ __all__ = [
     "BodyHasher",
     "Bucket",
     "CompletedPart",
+    "Damage",
     "DeleteOutcome",
     "Digest",
     "Engine",
@@ -48,6 +50,7 @@ __all__ = [
     "ObjectVersion",
     "OpenedObject",
     "Part",
+    "ScrubReport",
     "Segment",
     "SweepStats",
     "Upload",

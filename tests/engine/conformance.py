@@ -561,6 +561,92 @@ class EngineTests:
             await engine.update_bucket("bkt", refuse)
         self.assert_clean(engine)
 
+    # -- scrub --------------------------------------------------------------------------------
+    def damage_file(self, engine: Engine, key: str, how: str) -> None:
+        (raw,) = self.raw_versions(engine, "bkt", key)[:1]
+        path = engine.files.path(raw.files[-1])
+        if how == "flip":
+            with open(path, "r+b") as fh:
+                fh.seek(1000)
+                byte = fh.read(1)
+                fh.seek(1000)
+                fh.write(bytes([byte[0] ^ 0x01]))
+        elif how == "truncate":
+            os.truncate(path, 1000)
+        else:
+            path.unlink()
+
+    @asynctest
+    async def test_scrub_finds_bitrot_truncation_and_missing_files(self, engine: Engine) -> None:
+        for key in ("flipped", "short", "gone", "fine"):
+            await engine.put_object("bkt", key, body(os.urandom(BIG)))
+        await engine.put_object("bkt", "inline", body(b"small"))
+        up = await engine.create_upload("bkt", "mp", {})
+        parts = [os.urandom(5 * MIB), os.urandom(BIG)]
+        done = [
+            await engine.upload_part("bkt", "mp", up.upload_id, n + 1, body(p))
+            for n, p in enumerate(parts)
+        ]
+        await engine.complete_upload(
+            "bkt",
+            "mp",
+            up.upload_id,
+            [CompletedPart(n + 1, d.etag, {}) for n, d in enumerate(done)],
+            lambda ps: multipart_etag(parts),
+            lambda u, ps: {},
+        )
+        pending = await engine.create_upload("bkt", "pending", {})
+        part = await engine.upload_part(
+            "bkt", "pending", pending.upload_id, 1, body(os.urandom(BIG))
+        )
+        assert (await engine.scrub()).damaged == []
+        self.damage_file(engine, "flipped", "flip")
+        self.damage_file(engine, "short", "truncate")
+        self.damage_file(engine, "gone", "unlink")
+        self.damage_file(engine, "mp", "flip")  # its last part's file
+        with open(engine.files.path(part.file or ""), "r+b") as fh:
+            fh.write(b"X")
+        report = await engine.scrub()
+        found = {(d.key, d.problem) for d in report.damaged}
+        assert found == {
+            ("flipped", "bitrot"),
+            ("short", "truncated"),
+            ("gone", "missing"),
+            ("mp", "bitrot"),
+            ("pending", "bitrot"),
+        }
+        assert (report.versions, report.parts) == (6, 1)
+        assert all(d.good_copy is None and not d.repaired for d in report.damaged)
+        only = await engine.scrub("bkt")
+        assert len(only.damaged) == 5
+        with pytest.raises(EngineError, match="NoSuchBucket"):
+            await engine.scrub("nope")
+
+    @asynctest
+    async def test_scrub_names_a_good_copy_and_repairs_from_it(self, engine: Engine) -> None:
+        await engine.update_bucket("bkt", lambda b: setattr(b, "versioning", "Enabled"))
+        data = os.urandom(BIG)
+        good = await engine.put_object("bkt", "k", body(data))
+        bad = await engine.put_object("bkt", "k", body(data))  # same bytes, its own file
+        self.damage_file(engine, "k", "flip")  # the newest version's file
+        (damage,) = (await engine.scrub()).damaged
+        assert (damage.version_id, damage.problem, damage.good_copy) == (
+            bad.version_id,
+            "bitrot",
+            good.version_id,
+        )
+        (fixed,) = (await engine.scrub(repair=True)).damaged
+        assert fixed.repaired
+        assert (await engine.scrub()).damaged == []
+        assert await self.read(engine, "k") == data
+        newest, oldest = self.raw_versions(engine, "bkt", "k")
+        assert newest.files != oldest.files  # a new link, not the good copy's own name
+        assert (
+            engine.files.path(newest.files[0]).stat().st_ino
+            == engine.files.path(oldest.files[0]).stat().st_ino
+        )
+        self.assert_clean(engine)
+
     # -- recovery --------------------------------------------------------------------------------
     def test_recovery_removes_temp_files_and_orphans(self, engine: Engine, tmp_path: Path) -> None:
         kept = asyncio.run(engine.put_object("bkt", "kept", body(os.urandom(BIG))))
