@@ -99,30 +99,32 @@ class EngineBase:
         raised, or was cancelled before its batch began)."""
         if self._kill is not None:
             self._kill.reached("after-publish", key)
-        try:
-            result = await self._run_job(fn, files)
-        except sqlite3.Error as exc:
-            if not is_disk_full(exc):
+        retry = not adds_data
+        while True:
+            job = self.committer.submit(fn)
+            try:
+                result = await asyncio.wrap_future(job)
+                break
+            except asyncio.CancelledError:
+                if files:
+                    job.add_done_callback(lambda done: self._drop_if_refused(done, files))
                 raise
-            if adds_data or not self.space.release():
+            except sqlite3.Error as exc:
+                if not is_disk_full(exc):
+                    self._drop(files)
+                    raise
+                if retry and self.space.release():
+                    retry = False  # once more, with the reserve's room
+                    continue
+                self._drop(files)
                 raise EngineError("InsufficientStorage") from exc
-            result = await self._run_job(fn, files)  # with the reserve's room
+            except BaseException:
+                self._drop(files)
+                raise
         self.collect_garbage()
         if self._kill is not None:
             self._kill.reached("after-commit", key)
         return result
-
-    async def _run_job(self, fn: Callable[[sqlite3.Connection], T], files: Sequence[str]) -> T:
-        job = self.committer.submit(fn)
-        try:
-            return await asyncio.wrap_future(job)
-        except asyncio.CancelledError:
-            if files:
-                job.add_done_callback(lambda done: self._drop_if_refused(done, files))
-            raise
-        except BaseException:
-            self._drop(files)
-            raise
 
     def check_space(self) -> None:
         """Refuse a data write on a disk with no room left beside the reserve (507)."""
