@@ -157,7 +157,7 @@ class Engine:
     def txn_set_bucket(
         self, name: str, update: Callable[[Bucket], None]
     ) -> Callable[[sqlite3.Connection], Bucket]:
-        """Read-modify-write of a bucket's settings (versioning, quota, config)."""
+        """Read-modify-write of a bucket's settings (versioning, quota, config, owner)."""
 
         def run(conn: sqlite3.Connection) -> Bucket:
             row = conn.execute(
@@ -170,8 +170,9 @@ class Engine:
             bucket = bucket_from_row(row)
             update(bucket)
             conn.execute(
-                "UPDATE buckets SET versioning = ?, quota = ?, config = ? WHERE name = ?",
-                (bucket.versioning, bucket.quota, json.dumps(bucket.config), name),
+                "UPDATE buckets SET versioning = ?, quota = ?, config = ?, owner = ? "
+                "WHERE name = ?",
+                (bucket.versioning, bucket.quota, json.dumps(bucket.config), bucket.owner, name),
             )
             return bucket
 

@@ -39,7 +39,22 @@ def acl_bucket(s3: Any) -> str:
     return name
 
 
-def test_default_ownership_is_bucket_owner_enforced(s3: Any, bucket: str) -> None:
+def test_default_ownership_accepts_acls(s3: Any) -> None:
+    """Without x-amz-object-ownership a bucket has no ownership controls: ACLs work, as
+    on S3 servers other than post-2023 AWS (s3cmd -P, rclone's acl option)."""
+    name = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=name, ACL="public-read")
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_ownership_controls(Bucket=name)
+    assert error_of(exc) == ("OwnershipControlsNotFoundError", 404)
+    assert grants(s3.get_bucket_acl(Bucket=name)) == EXPECTED["public-read"]
+    s3.put_object(Bucket=name, Key="k", Body=b"x", ACL="public-read")
+    assert grants(s3.get_object_acl(Bucket=name, Key="k")) == EXPECTED["public-read"]
+
+
+def test_bucket_owner_enforced_refuses_acls(s3: Any) -> None:
+    bucket = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=bucket, ObjectOwnership="BucketOwnerEnforced")
     rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
     assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     acl = s3.get_bucket_acl(Bucket=bucket)
@@ -54,7 +69,11 @@ def test_default_ownership_is_bucket_owner_enforced(s3: Any, bucket: str) -> Non
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
     assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {OWNER}
     with pytest.raises(ClientError) as exc:
-        s3.create_bucket(Bucket=f"acl-{uuid.uuid4().hex[:12]}", ACL="public-read")
+        s3.create_bucket(
+            Bucket=f"acl-{uuid.uuid4().hex[:12]}",
+            ACL="public-read",
+            ObjectOwnership="BucketOwnerEnforced",
+        )
     assert error_of(exc) == ("InvalidBucketAclWithObjectOwnership", 400)
 
 

@@ -109,10 +109,9 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
         meta = dict(src.meta)
         if req.headers.get("x-amz-storage-class"):
             meta["storage-class"] = req.headers["x-amz-storage-class"]
-    meta.pop("acl", None)  # a copy never inherits its source's ACL
-    acl = writechecks.object_acl(req, req.bucket_state())
-    if acl:
-        meta["acl"] = acl
+    meta.pop("acl", None)  # a copy never inherits its source's ACL, nor its owner
+    meta.pop("owner", None)
+    meta.update(await writechecks.object_acl(req, req.bucket_state()))
     tags = (
         objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
         if tag_directive == "REPLACE"

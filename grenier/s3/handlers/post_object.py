@@ -26,7 +26,8 @@ from multidict import CIMultiDict
 from grenier.engine import NewObject, ObjectVersion, Staged
 from grenier.engine import objects as engine_objects
 from grenier.engine.files import TempFile
-from grenier.s3 import objectmeta, xml
+from grenier.s3 import objectmeta, writechecks, xml
+from grenier.s3.acls import RequestedAcl, check_canned
 from grenier.s3.auth import AuthContext, BodyChecksums
 from grenier.s3.auth import canonical as c
 from grenier.s3.auth.sigv2 import signature_v2
@@ -34,7 +35,6 @@ from grenier.s3.commit import commit_staged
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.acl import check_allowed, check_canned
 from grenier.s3.handlers.put import check_key, checksum_headers, segments_of, version_headers
 from grenier.s3.handlers.tagging import parse_tagging
 from grenier.s3.httputil import quote_etag
@@ -263,14 +263,13 @@ async def receive_file(req: S3Request, part: BodyPartReader, limit: int) -> Stag
         raise
 
 
-def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
+async def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
     headers = CIMultiDict((k, v) for k, v in form.fields.items())
     meta = objectmeta.from_headers(headers)
     acl = form.get("acl")
-    if acl is not None:
-        check_allowed(req.engine.get_bucket(req.require_bucket()), check_canned(acl))
-        if acl != "private":
-            meta["acl"] = acl
+    requested = RequestedAcl(canned=check_canned(acl)) if acl is not None else None
+    bucket = req.engine.get_bucket(req.require_bucket())
+    meta.update(await writechecks.object_acl(req, bucket, requested, in_form=True))
     tagging = form.get("tagging")
     tags = parse_tagging(tagging.encode(), objectmeta.MAX_TAGS, "Object") if tagging else {}
     return meta, tags
@@ -325,7 +324,7 @@ async def post_object(req: S3Request) -> web.StreamResponse:
     req.operation, req.key = "PutObject", key
     req.service.authorize(req)
     state = req.engine.get_bucket(bucket)
-    meta, tags = object_meta(req, form)
+    meta, tags = await object_meta(req, form)
     low, high = checked.length_range or (0, MAX_SIZE)
     staged = await receive_file(req, form.file, min(high, MAX_SIZE))
     if staged.size < low:

@@ -59,10 +59,8 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     tags = objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
     cond = write_conditions(req)
     state = req.bucket_state()
-    acl = writechecks.object_acl(req, state)
     writechecks.check_quota(req, state)
-    if acl:
-        meta["acl"] = acl
+    meta.update(await writechecks.object_acl(req, state))
     staged = await body.receive(req)
     new = NewObject(meta=meta, tags=tags)
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from grenier.engine import Bucket, ObjectVersion
 from grenier.engine import objects as engine_objects
+from grenier.iam.request_keys import request_tag_keys
 from grenier.s3 import objectmeta, xml
 from grenier.s3.body import read_verified
 from grenier.s3.commit import commit
@@ -74,6 +75,8 @@ async def _set_tags(req: S3Request, tags: dict[str, str]) -> ObjectVersion:
 @handles("PutObjectTagging")
 async def put_object_tagging(req: S3Request) -> web.StreamResponse:
     tags = parse_tagging(await read_verified(req), objectmeta.MAX_TAGS, "Object")
+    if req.service.body_authorizer is not None:  # s3:RequestObjectTag/<key> conditions
+        req.service.body_authorizer(req, request_tag_keys(tags))
     obj = await _set_tags(req, tags)
     return empty(200, _version_header(obj))
 
