@@ -1,13 +1,15 @@
 """Grenier's admin JSON API on the S3 endpoint: bucket quotas and usage.
 
 Requests are SigV4-signed like S3 (``grenier.client.admin_api`` signs them with
-botocore) and only root may call them. Routes, under ``/grenier/admin/v1``:
+botocore). The server's root may call them on every bucket, an account's root on its
+account's buckets (usage then lists only those). Routes, under ``/grenier/admin/v1``:
 
 * ``GET    /quota?bucket=NAME`` → ``{"bucket", "quota", "quotatype", "size", "objects"}``
 * ``PUT    /quota?bucket=NAME`` with ``{"quota": BYTES, "quotatype": "hard"}``
 * ``DELETE /quota?bucket=NAME`` → the quota is cleared
-* ``GET    /usage[?bucket=NAME]`` → ``{"buckets": [{"bucket", "size", "objects",
-  "quota"}], "size", "objects"}``, read from the index (no listing)
+* ``GET    /usage[?bucket=NAME]`` → ``{"buckets": [{"bucket", "account", "size",
+  "objects", "quota"}], "accounts": [{"account", "buckets", "size", "objects"}], "size",
+  "objects"}``, read from the index (no listing)
 
 Errors are ``{"Code", "Message"}`` with the S3 status of the code.
 """
@@ -24,6 +26,7 @@ from grenier.adminapi.signed import read_signed
 from grenier.engine import Bucket, EngineError
 from grenier.s3.commit import commit
 from grenier.s3.errors import S3Error, from_engine
+from grenier.s3.tenancy import owner_of
 
 if TYPE_CHECKING:
     from grenier.s3.app import S3Service
@@ -78,23 +81,36 @@ class AdminRoute:
 
     async def _authenticate(self, request: web.Request) -> bytes:
         body, ctx = await read_signed(request, self.service, MAX_BODY)
-        if ctx.access_key != self.service.settings.root_access_key:
+        if ctx.access_key == self.service.settings.root_access_key:
+            request["grenier_admin_scope"] = None  # every bucket
+            return body
+        principal = self.service.principal_for(ctx.access_key) if self.service.principal_for else None  # fmt: skip
+        if principal is None or principal.kind != "account":
             raise S3Error("AccessDenied")
+        request["grenier_admin_scope"] = principal.canonical_id
         return body
+
+    def _bucket(self, request: web.Request, name: str) -> Bucket:
+        """A bucket the caller may administer (another account's: AccessDenied)."""
+        bucket = self.service.engine.get_bucket(name)
+        scope = request.get("grenier_admin_scope")
+        if scope is not None and owner_of(bucket) != scope:
+            raise S3Error("AccessDenied")
+        return bucket
 
     async def _route(self, request: web.Request, body: bytes) -> web.Response:
         name = request.path[len(PREFIX) :]
         query = dict(parse_qsl(request.raw_path.partition("?")[2], keep_blank_values=True))
         engine = self.service.engine
         if name == "usage" and request.method == "GET":
-            return _json(200, self._usage(query.get("bucket")))
+            return _json(200, self._usage(request, query.get("bucket")))
         if name != "quota":
             raise S3Error("NotImplemented", message=f"no admin route {request.method} {name}")
         bucket = query.get("bucket", "")
         if not bucket:
             raise S3Error("InvalidArgument", message="missing bucket parameter")
         if request.method == "GET":
-            return _json(200, _quota_doc(engine.get_bucket(bucket)))
+            return _json(200, _quota_doc(self._bucket(request, bucket)))
         if request.method == "PUT":
             quota: int | None = _parse_quota(body)
         elif request.method == "DELETE":
@@ -102,21 +118,43 @@ class AdminRoute:
         else:
             raise S3Error("MethodNotAllowed")
 
+        self._bucket(request, bucket)
+
         def update(b: Bucket) -> None:
             b.quota = quota
 
         updated = await commit(engine, engine.txn_set_bucket(bucket, update))
         return _json(200, _quota_doc(updated))
 
-    def _usage(self, only: str | None) -> dict[str, Any]:
+    def _usage(self, request: web.Request, only: str | None) -> dict[str, Any]:
         engine = self.service.engine
-        buckets = [engine.get_bucket(only)] if only else engine.list_buckets()
+        scope = request.get("grenier_admin_scope")
+        if only:
+            buckets = [self._bucket(request, only)]
+        else:
+            buckets = [b for b in engine.list_buckets() if scope in (None, owner_of(b))]
+        tenancy = self.service.tenancy
         rows = [
-            {"bucket": b.name, "size": b.size, "objects": b.objects, "quota": b.quota}
+            {
+                "bucket": b.name,
+                "account": tenancy.display_name(owner_of(b)),
+                "size": b.size,
+                "objects": b.objects,
+                "quota": b.quota,
+            }
             for b in buckets
         ]
+        accounts: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            total = accounts.setdefault(
+                row["account"], {"account": row["account"], "buckets": 0, "size": 0, "objects": 0}
+            )
+            total["buckets"] += 1
+            total["size"] += row["size"]
+            total["objects"] += row["objects"]
         return {
             "buckets": rows,
+            "accounts": sorted(accounts.values(), key=lambda a: a["account"]),
             "size": sum(r["size"] for r in rows),
             "objects": sum(r["objects"] for r in rows),
         }

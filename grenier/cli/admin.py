@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from grenier.cli import admin_accounts
 from grenier.cli.output import get_output, output_options
 from grenier.client.admin_iam import IamAdmin
 from grenier.client.errors import ClientError
@@ -18,7 +19,7 @@ from grenier.client.errors import ClientError
 
 @click.group("admin")
 def admin() -> None:
-    """Manage users, groups and policies on a Grenier (or IAM-compatible) server."""
+    """Manage accounts, users, groups and policies on a Grenier (or IAM-compatible) server."""
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -265,3 +266,7 @@ def group_info(alias: str, name: str) -> None:
         f"Policy: {','.join(info['policies']) or '-'}"
     )
     get_output().record({"op": "group-info", **info}, text)
+
+
+# --- accounts (grenier.cli.admin_accounts) ---------------------------------------------------
+admin.add_command(admin_accounts.account)
