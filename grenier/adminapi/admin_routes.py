@@ -146,8 +146,9 @@ class AdminRoute:
         ]
         accounts: dict[str, dict[str, Any]] = {}
         for row in rows:
+            name = str(row["account"])
             total = accounts.setdefault(
-                row["account"], {"account": row["account"], "buckets": 0, "size": 0, "objects": 0}
+                name, {"account": name, "buckets": 0, "size": 0, "objects": 0}
             )
             total["buckets"] += 1
             total["size"] += row["size"]

@@ -174,12 +174,14 @@ class AccountsMixin(StoreBase):
         """Set a root key's status, or delete it (``status`` None)."""
         if status not in (None, "Active", "Inactive"):
             raise IamError("ValidationError", "Status must be Active or Inactive.")
+        where = " WHERE access_key = ? AND account_id = ?"
         with self._write() as db:
             if status is None:
-                sql, args = "DELETE FROM root_keys", (access_key, self.account_id)
+                cur = db.execute("DELETE FROM root_keys" + where, (access_key, self.account_id))
             else:
-                sql, args = "UPDATE root_keys SET status = ?", (status, access_key, self.account_id)
-            cur = db.execute(sql + " WHERE access_key = ? AND account_id = ?", args)
+                cur = db.execute(
+                    "UPDATE root_keys SET status = ?" + where, (status, access_key, self.account_id)
+                )
             if cur.rowcount == 0:
                 raise IamError(
                     "NoSuchEntity", f"The Access Key with id {access_key} cannot be found."

@@ -285,6 +285,8 @@ class _RequestState:
         return self._context
 
     def _object(self, bucket: str | None, key: str, version: str | None) -> Any:
+        if bucket is None:
+            return None
         try:
             return self.authz.service.engine.get_object(bucket, key, version)
         except EngineError:

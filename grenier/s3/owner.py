@@ -24,10 +24,11 @@ def account_owner_xml(req: S3Request, owner_id: str, tag: str = "Owner") -> str:
 
 def bucket_owner_xml(req: S3Request, tag: str = "Owner") -> str:
     """The request's bucket's owner (listings show it for every entry)."""
-    cached = req.extra.get(("owner_xml", tag))
+    slot = f"owner_xml:{tag}"
+    cached = req.extra.get(slot)
     if cached is None:
         cached = account_owner_xml(req, owner_of(req.bucket_state()), tag)
-        req.extra[("owner_xml", tag)] = cached
+        req.extra[slot] = cached
     return str(cached)
 
 

@@ -290,7 +290,10 @@ def test_block_public_access_refuses_public_writes(world: World, direction: str)
     granted = _account_policy(bucket, other.account_id)
     assert outcome(lambda: owner.s3.put_bucket_policy(Bucket=bucket, Policy=granted)) == 200
     assert outcome(lambda: owner.s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == 403
-    put_public = lambda: owner.s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="public-read")  # noqa: E731
+
+    def put_public() -> Any:
+        return owner.s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="public-read")
+
     assert outcome(put_public) == 403
     grant = f"id={other.canonical_id}"
     assert outcome(lambda: owner.s3.put_bucket_acl(Bucket=bucket, GrantRead=grant)) == 200
