@@ -114,6 +114,7 @@ class Account:
     s3: Any
     iam: Any
     endpoint: str
+    email: str | None = None
 
     def user(self, *policies: str, document: dict[str, Any] | None = None) -> User:
         """A user of this account with the given managed policies and/or one inline one."""
@@ -165,6 +166,7 @@ def make_account(grenier: GrenierServer) -> Any:
             s3_client(grenier.endpoint, ak, sk),
             iam_client(grenier.endpoint, ak, sk),
             grenier.endpoint,
+            email,
         )
 
     return make
