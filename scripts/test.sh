@@ -29,6 +29,15 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# Debian's nginx: the reverse proxy of docs/deploy.md, run on loopback by tests/server/test_proxy.py.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null
+  else
+    echo "nginx is required (apt-get install nginx)" >&2
+    exit 1
+  fi
+fi
 export GRENIER_AWS_CLI="$PWD/.venv-awscli/bin/aws"
 $PY -m ruff check grenier tests benchmarks
 $PY -m ruff format --check grenier tests benchmarks

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -69,7 +70,9 @@ class S3Endpoint:
     def env_host(self) -> str:
         """The GRENIER_HOST_<alias> value for this endpoint."""
         scheme, rest = self.endpoint.split("://", 1)
-        return f"{scheme}://{self.access_key}:{self.secret_key}@{rest}"
+        return (
+            f"{scheme}://{quote(self.access_key, safe='')}:{quote(self.secret_key, safe='')}@{rest}"
+        )
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Grenier's admin JSON API on the S3 endpoint: bucket quotas and usage.
 
 Requests are SigV4-signed like S3 (``grenier.client.admin_api`` signs them with
-botocore). The server's root may call them on every bucket, an account's root on its
-account's buckets (usage then lists only those). Routes, under ``/grenier/admin/v1``:
+botocore). Root may call every route; a user may when its policies allow the route's
+MinIO admin action, an account's root the bucket routes (``grenier.adminapi.authorize``).
+Callers other than the server's root see and change only their own account's buckets
+(usage then lists only those). Routes, under ``/grenier/admin/v1``:
 
 * ``GET    /quota?bucket=NAME`` → ``{"bucket", "quota", "quotatype", "size", "objects"}``
 * ``PUT    /quota?bucket=NAME`` with ``{"quota": BYTES, "quotatype": "hard"}``
@@ -11,19 +13,25 @@ account's buckets (usage then lists only those). Routes, under ``/grenier/admin/
   "objects", "quota"}], "accounts": [{"account", "buckets", "size", "objects"}], "size",
   "objects"}``, read from the index (no listing)
 
+The server adds its own routes (``info``, ``trace``) with :meth:`AdminRoute.add`; they
+go through the same authentication and authorization.
+
 Errors are ``{"Code", "Message"}`` with the S3 status of the code.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from grenier.adminapi.authorize import authorize_admin
 from grenier.adminapi.signed import read_signed
 from grenier.engine import Bucket, EngineError
+from grenier.iam.store import IamStore
 from grenier.s3.commit import commit
 from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.tenancy import owner_of
@@ -33,6 +41,15 @@ if TYPE_CHECKING:
 
 PREFIX = "/grenier/admin/v1/"
 MAX_BODY = 64 * 1024
+# (method, route) -> the MinIO admin action a non-root caller needs.
+ACTIONS = {
+    ("GET", "quota"): "admin:GetBucketQuota",
+    ("PUT", "quota"): "admin:SetBucketQuota",
+    ("DELETE", "quota"): "admin:SetBucketQuota",
+    ("GET", "usage"): "admin:DataUsageInfo",
+}
+# An extra route: (request, its verified body) -> response.
+AdminHandler = Callable[[web.Request, bytes], Awaitable[web.StreamResponse]]
 
 
 def _json(status: int, data: Any) -> web.Response:
@@ -65,30 +82,42 @@ def _parse_quota(body: bytes) -> int:
 
 
 class AdminRoute:
-    def __init__(self, service: S3Service) -> None:
+    def __init__(self, service: S3Service, store: IamStore | None = None) -> None:
         self.service = service
+        self.store = store
+        self.extra: dict[tuple[str, str], tuple[str, AdminHandler]] = {}
+
+    def add(self, method: str, name: str, action: str, handler: AdminHandler) -> None:
+        self.extra[(method, name)] = (action, handler)
 
     async def __call__(self, request: web.Request, request_id: str) -> web.StreamResponse | None:
         if not request.path.startswith(PREFIX):
             return None
+        name = request.path[len(PREFIX) :]
+        request["s3_api"] = f"admin:{name}"
         try:
-            body = await self._authenticate(request)
+            body, access_key = await self._authenticate(request)
+            extra = self.extra.get((request.method, name))
+            action = extra[0] if extra else ACTIONS.get((request.method, name), "admin:*")
+            # The buckets the caller may administer: None for all, else its account's.
+            request["grenier_admin_scope"] = authorize_admin(
+                self.service, self.store, access_key, action
+            )
+            if extra is not None:
+                return await extra[1](request, body)
             return await self._route(request, body)
         except S3Error as err:
+            request["s3_error"] = err.code
             return _error(err)
         except EngineError as exc:
-            return _error(from_engine(exc))
+            err = from_engine(exc)
+            request["s3_error"] = err.code
+            return _error(err)
 
-    async def _authenticate(self, request: web.Request) -> bytes:
+    async def _authenticate(self, request: web.Request) -> tuple[bytes, str | None]:
         body, ctx = await read_signed(request, self.service, MAX_BODY)
-        if ctx.access_key == self.service.settings.root_access_key:
-            request["grenier_admin_scope"] = None  # every bucket
-            return body
-        principal = self.service.principal_for(ctx.access_key) if self.service.principal_for else None  # fmt: skip
-        if principal is None or principal.kind != "account":
-            raise S3Error("AccessDenied")
-        request["grenier_admin_scope"] = principal.canonical_id
-        return body
+        request["s3_access_key"] = ctx.access_key
+        return body, ctx.access_key
 
     def _bucket(self, request: web.Request, name: str) -> Bucket:
         """A bucket the caller may administer (another account's: AccessDenied)."""
@@ -161,5 +190,7 @@ class AdminRoute:
         }
 
 
-def install(service: S3Service, cfg: Any) -> None:
-    service.pre_routes.append(AdminRoute(service))
+def install(service: S3Service, cfg: Any) -> AdminRoute:
+    route = AdminRoute(service, IamStore.shared(cfg.data_dir))
+    service.pre_routes.append(route)
+    return route

@@ -48,9 +48,11 @@ class IamRoute:
     async def __call__(self, request: web.Request, request_id: str) -> web.StreamResponse | None:
         if not is_iam_request(request):
             return None
+        request["s3_api"] = "iam"
         try:
             params, caller = await self._authenticate(request)
         except S3Error as err:
+            request["s3_error"] = err.code
             code = _CODES.get(err.code, err.code)
             body = iam_xml.error(code, err.text, request_id)
             return _xml(err.http_status, body)
@@ -63,6 +65,7 @@ class IamRoute:
     async def _authenticate(self, request: web.Request) -> tuple[dict[str, str], Principal]:
         service = self.service
         body, ctx = await read_signed(request, service, MAX_BODY)
+        request["s3_access_key"] = ctx.access_key
         if ctx.access_key is None or service.principal_for is None:
             raise S3Error("AccessDenied")
         caller = service.principal_for(ctx.access_key)
@@ -73,6 +76,7 @@ class IamRoute:
         raw_query = request.raw_path.partition("?")[2]
         params = dict(parse_qsl(raw_query, keep_blank_values=True))
         params.update(parse_qsl(text, keep_blank_values=True))
+        request["s3_api"] = f"iam:{params.get('Action', '')}"
         return params, caller
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from grenier.cli import admin_accounts
+from grenier.cli import admin_accounts, admin_ops
 from grenier.cli.output import get_output, output_options
 from grenier.client.admin_iam import IamAdmin
 from grenier.client.errors import ClientError
@@ -267,6 +267,11 @@ def group_info(alias: str, name: str) -> None:
     )
     get_output().record({"op": "group-info", **info}, text)
 
+
+# --- operator commands (grenier.cli.admin_ops) ---------------------------------------------
+admin.add_command(admin_ops.info)
+admin.add_command(admin_ops.trace)
+admin.add_command(admin_ops.prometheus)
 
 # --- accounts (grenier.cli.admin_accounts) ---------------------------------------------------
 admin.add_command(admin_accounts.account)

@@ -102,7 +102,7 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
 
 
 def output_options(func: F) -> F:
-    """Add ``--json`` and ``--quiet`` to a command (or the root group)."""
+    """Add ``--json`` and ``--quiet`` (and the TLS options) to a command (or the root group)."""
     func = click.option(
         "--json",
         "as_json",
@@ -121,7 +121,9 @@ def output_options(func: F) -> F:
         callback=_store("quiet"),
         help="Print nothing but errors.",
     )(func)
-    return func
+    from grenier.cli.tls_options import tls_options
+
+    return tls_options(func)
 
 
 def get_output() -> Output:

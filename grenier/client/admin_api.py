@@ -1,7 +1,8 @@
 """Grenier's admin JSON API (quotas, usage, accounts), signed with SigV4 by botocore.
 
-The server side is ``grenier.adminapi.admin_routes`` (``/grenier/admin/v1/quota`` and
-``/usage``: the server's root, or an account's root for its own buckets) and
+The server side is ``grenier.adminapi.admin_routes``: ``/grenier/admin/v1/quota``,
+``usage``, ``info`` and ``trace`` on the S3 endpoint (root, or a user allowed the route's
+``admin:`` action; an account's root for its own buckets' quota and usage), and
 ``grenier.adminapi.accounts_route`` (``/grenier/admin/v1/accounts``: the server's root).
 """
 
@@ -30,17 +31,16 @@ class AdminApi:
                 f"{self.alias.name}: admin commands need an alias with keys", code="NoKeys"
             )
 
-    def call(
-        self, method: str, route: str, query: dict[str, str] | None = None, body: Any = None
-    ) -> dict[str, Any]:
-        import urllib.error
+    def prepare(
+        self, method: str, route: str, query: dict[str, str] | None = None, data: bytes = b""
+    ) -> Any:
+        """A SigV4-signed ``urllib.request.Request`` for an admin route."""
         import urllib.request  # lazily: 15 ms of every command's start-up otherwise
 
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
 
-        data = json.dumps(body).encode() if body is not None else b""
         url = self.alias.url.rstrip("/") + PREFIX + route
         if query:
             url += "?" + urlencode(query)
@@ -49,17 +49,31 @@ class AdminApi:
         request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(data).hexdigest()
         creds = Credentials(self.alias.access_key, self.alias.secret_key)
         SigV4Auth(creds, "s3", self.alias.region or "us-east-1").add_auth(request)
-        prepared = urllib.request.Request(
+        return urllib.request.Request(
             url, data=data or None, method=method, headers=dict(request.headers.items())
         )
-        what = f"{method} {route} on {self.alias.name}"
+
+    def open(self, prepared: Any, what: str, timeout: float | None = TIMEOUT) -> Any:
+        """Send a prepared request; the response (a file-like object) or a ClientError."""
+        import urllib.error
+        import urllib.request
+
         try:
-            with urllib.request.urlopen(prepared, timeout=TIMEOUT) as resp:
-                return dict(json.loads(resp.read() or b"{}"))
+            return urllib.request.urlopen(
+                prepared, timeout=timeout, context=_ssl(prepared.full_url)
+            )
         except urllib.error.HTTPError as exc:
             raise _http_error(exc, what) from None
         except OSError as exc:
             raise ClientError(f"{what}: cannot reach {self.alias.url}", code="Unreachable") from exc
+
+    def call(
+        self, method: str, route: str, query: dict[str, str] | None = None, body: Any = None
+    ) -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else b""
+        prepared = self.prepare(method, route, query, data)
+        with self.open(prepared, f"{method} {route} on {self.alias.name}") as resp:
+            return dict(json.loads(resp.read() or b"{}"))
 
     def get_quota(self, bucket: str) -> dict[str, Any]:
         return self.call("GET", "quota", {"bucket": bucket})
@@ -93,6 +107,14 @@ class AdminApi:
 
     def remove_account(self, name: str) -> dict[str, Any]:
         return self.call("DELETE", f"accounts/{quote(name, safe='')}")
+
+
+def _ssl(url: str) -> Any:
+    if not url.startswith("https:"):
+        return None
+    from grenier.client.tls import ssl_context
+
+    return ssl_context()
 
 
 def _http_error(exc: urllib.error.HTTPError, what: str) -> ClientError:

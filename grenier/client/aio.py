@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import aiohttp
 from yarl import URL
 
+from grenier.client import tls
 from grenier.client.config import Alias
 from grenier.client.errors import ClientError, s3_error
 from grenier.client.session import max_attempts
@@ -63,7 +64,9 @@ class Client:
         self.sign_payload = False
         connect = float(os.environ.get("GRENIER_CONNECT_TIMEOUT", "5"))
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=max(1, workers), keepalive_timeout=30),
+            connector=aiohttp.TCPConnector(
+                limit=max(1, workers), keepalive_timeout=30, ssl=tls.ssl_context()
+            ),
             timeout=aiohttp.ClientTimeout(sock_connect=connect, sock_read=120),
             auto_decompress=False,
             skip_auto_headers=("Accept-Encoding", "Content-Type"),

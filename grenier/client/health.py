@@ -28,7 +28,12 @@ def _http_status(url: str) -> int:
     import urllib.request  # lazily: 15 ms of every command's start-up otherwise
 
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
+        context = None
+        if url.startswith("https:"):
+            from grenier.client.tls import ssl_context
+
+            context = ssl_context()
+        with urllib.request.urlopen(url, timeout=TIMEOUT, context=context) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)

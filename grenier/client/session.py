@@ -99,9 +99,12 @@ def make_client(alias: Alias, workers: int) -> Any:
     session = botocore.session.get_session()
     factory = session.get_component("response_parser_factory")
     factory.set_parser_defaults(timestamp_parser=_timestamp)
+    from grenier.client.tls import verify
+
     return session.create_client(
         "s3",
         endpoint_url=alias.url,
+        verify=verify(),
         aws_access_key_id=alias.access_key or None,
         aws_secret_access_key=alias.secret_key or None,
         region_name=alias.region or "us-east-1",

@@ -14,6 +14,7 @@ from typing import Any
 
 import s3fs
 
+from grenier.client import tls
 from grenier.client.config import Alias, get_alias
 from grenier.datasets.paths import PROTOCOL, DatasetPath
 
@@ -36,7 +37,7 @@ def storage_options(alias: str | Alias, *, anonymous: bool = False) -> dict[str,
     resolved = resolve_alias(alias)
     options: dict[str, Any] = {
         "endpoint_url": resolved.url,
-        "client_kwargs": {"region_name": resolved.region},
+        "client_kwargs": {"region_name": resolved.region, "verify": tls.verify()},
         "config_kwargs": {
             "max_pool_connections": MAX_CONNECTIONS,
             "s3": {"addressing_style": "path", "payload_signing_enabled": False},

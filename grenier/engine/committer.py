@@ -13,10 +13,12 @@ import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from grenier.engine import stats
 from grenier.engine.files import batch_committed
 
 Job = tuple[Callable[[sqlite3.Connection], Any], "Future[Any]"]
@@ -36,6 +38,7 @@ class Committer:
         self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="grenier-commit", daemon=True)
         self.thread.start()
+        stats.track_committer(self)
 
     def submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Future[Any]:
         fut: Future[Any] = Future()
@@ -86,6 +89,7 @@ class Committer:
     def _commit_locked(self, batch: list[Job]) -> None:
         results: list[tuple[Future[Any], bool, Any]] = []
         conn = self.conn
+        started = time.monotonic()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, fut in batch:
@@ -100,6 +104,8 @@ class Committer:
                     conn.execute("RELEASE job")
                     results.append((fut, True, value))
             conn.execute("COMMIT")
+            stats.COMMIT_SECONDS.observe(time.monotonic() - started)
+            stats.COMMIT_JOBS.observe(len(batch))
             batch_committed()
         except BaseException as exc:  # noqa: BLE001 - the whole batch failed
             try:

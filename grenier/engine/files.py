@@ -15,8 +15,11 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from pathlib import Path
+
+from grenier.engine import stats
 
 # Set (by the committer, after COMMIT) when a committed transaction released a data file
 # (a ``garbage`` row); cleared by the engine's collector before it looks, so most
@@ -102,7 +105,9 @@ class TempFile:
     def finish(self) -> str:
         """fsync (in durable mode), close and move into objects/; returns the relative name."""
         if self.store.durable:
+            started = time.monotonic()
             os.fdatasync(self.fd)
+            stats.FSYNC_SECONDS.observe(time.monotonic() - started)
         os.close(self.fd)
         self.fd = -1
         return self.store.publish(self.path)
@@ -120,7 +125,9 @@ class TempFile:
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        started = time.monotonic()
         os.fsync(fd)
+        stats.FSYNC_SECONDS.observe(time.monotonic() - started)
     finally:
         os.close(fd)
 

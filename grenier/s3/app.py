@@ -29,7 +29,6 @@ from grenier.s3.responses import empty, error_response
 from grenier.s3.tenancy import Tenancy
 
 log = logging.getLogger("grenier.s3")
-access_log = logging.getLogger("grenier.access")
 
 _IDS = itertools.count(1)
 _ID_PREFIX = ""
@@ -125,33 +124,29 @@ class S3Service:
                 self.idle.set()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        started = time.monotonic()
+        # Metrics, audit, trace and the access log read what is left in ``request``
+        # (s3_api, s3_request, s3_error) once the response is sent (grenier.server.observe).
+        request["t_start"] = time.monotonic()
         request_id = next_request_id()
         request["request_id"] = request_id
         resource = request.path
         try:
-            response = await self._dispatch(request, request_id)
+            return await self._dispatch(request, request_id)
         except S3Error as err:
-            response = error_response(err, request.method, resource, request_id)
+            request["s3_error"] = err.code
+            return error_response(err, request.method, resource, request_id)
         except EngineError as exc:
-            response = error_response(from_engine(exc), request.method, resource, request_id)
+            err = from_engine(exc)
+            request["s3_error"] = err.code
+            return error_response(err, request.method, resource, request_id)
         except web.HTTPException:
             raise
         except ConnectionResetError:
             raise
         except Exception:  # noqa: BLE001 - every other failure is an InternalError
             log.exception("internal error on %s %s", request.method, request.path)
-            response = error_response(
-                S3Error("InternalError"), request.method, resource, request_id
-            )
-        access_log.debug(
-            "%s %s %s %.1fms",
-            request.method,
-            request.path,
-            response.status,
-            (time.monotonic() - started) * 1000,
-        )
-        return response
+            request["s3_error"] = "InternalError"
+            return error_response(S3Error("InternalError"), request.method, resource, request_id)
 
     async def _dispatch(self, request: web.Request, request_id: str) -> web.StreamResponse:
         path = request.path
@@ -168,6 +163,7 @@ class S3Service:
         request["s3_key"] = target.key
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         operation = router.resolve(request.method, target, query, headers)
+        request["s3_api"] = operation
         view = RequestView(
             method=request.method,
             raw_path=raw_path,
@@ -190,6 +186,7 @@ class S3Service:
             auth=auth_ctx,
             principal=self.principal_for(auth_ctx.access_key) if self.principal_for else None,
         )
+        request["s3_request"] = req
         handler = HANDLERS.get(operation)
         if handler is None:
             raise S3Error("NotImplemented", message=f"{operation} is not implemented by Grenier.")

@@ -73,6 +73,9 @@ class Tenancy:
     def by_email(self, email: str) -> Account | None:
         return None
 
+    def account_names(self) -> list[str]:
+        return [DEFAULT_ACCOUNT]
+
     def display_name(self, canonical_id: str) -> str:
         account = self.account(canonical_id)
         return account.name if account else canonical_id[:12]
@@ -121,6 +124,9 @@ class AccountTenancy(Tenancy):
 
     def by_email(self, email: str) -> Account | None:
         return self.store.account_by_email(email)
+
+    def account_names(self) -> list[str]:
+        return [a.name for a in self.store.list_accounts()]
 
     def account_block(self, account_id: str) -> PublicAccessBlock:
         if not account_id:

@@ -7,7 +7,7 @@ import json
 import os
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CREDENTIALS_FILE = "root-credentials.json"
@@ -25,6 +25,17 @@ class ServerConfig:
     workers: int
     log_level: str
     lifecycle_interval: float
+    # Slow and idle clients (grenier.server.connections).
+    idle_timeout: float = 30.0
+    read_header_timeout: float = 30.0
+    body_timeout: float = 60.0
+    max_connections: int = 0  # per worker; 0 = derived from the open-file limit
+    # Operations (TLS, audit, logs).
+    certs_dir: Path = field(default_factory=lambda: Path.home() / ".grenier" / "certs")
+    audit_log: Path | None = None
+    access_log: bool = False
+    log_format: str = "text"
+    argv: list[str] = field(default_factory=list)
     # The web console's address (None: off); ``console_explicit`` when the user chose it
     # (then failing to listen is fatal; the default address is skipped with a warning).
     console: tuple[str, int] | None = None
@@ -76,6 +87,8 @@ def parse_args(argv: list[str]) -> ServerConfig:
         default=float(os.environ.get("GRENIER_LIFECYCLE_INTERVAL", "3600")),
         help="seconds between lifecycle sweeps",
     )
+    _add_connection_options(parser)
+    _add_operations_options(parser)
     parser.add_argument(
         "--console-address",
         default=os.environ.get("GRENIER_CONSOLE_ADDRESS"),
@@ -110,11 +123,107 @@ def parse_args(argv: list[str]) -> ServerConfig:
         workers=args.workers if args.workers > 0 else (os.cpu_count() or 1),
         log_level=args.log_level.upper(),
         lifecycle_interval=args.lifecycle_interval,
+        idle_timeout=args.idle_timeout,
+        read_header_timeout=args.read_header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
+        certs_dir=Path(args.certs_dir).expanduser(),
+        audit_log=Path(args.audit_log) if args.audit_log else None,
+        access_log=args.access_log,
+        log_format=args.log_format,
+        argv=list(argv),
         console=console,
         console_explicit=args.console_address is not None,
         default_object_ownership=""
         if args.default_object_ownership == "ObjectWriter"
         else args.default_object_ownership,
+    )
+
+
+def duration(text: str) -> float:
+    """Seconds, plain or with a unit as MinIO writes them: ``30``, ``30s``, ``5m``, ``1h``."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    value = text.strip().lower()
+    for suffix in ("ms", "s", "m", "h"):
+        if value.endswith(suffix):
+            value, scale = value[: -len(suffix)], units[suffix]
+            break
+    else:
+        scale = 1.0
+    try:
+        seconds = float(value) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 30s, 5m)") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"a duration must be positive, got {text!r}")
+    return seconds
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"GRENIER_{name}", default)
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "slow and idle clients",
+        "Each worker closes a connection that stays idle, sends its headers too slowly or "
+        "stalls in the middle of a body; at the connection limit, a new connection "
+        "replaces the oldest one that is idle or still sending its headers.",
+    )
+    group.add_argument(
+        "--idle-timeout",
+        type=duration,
+        default=_env("IDLE_TIMEOUT", "30s"),
+        help="close a keep-alive connection idle this long (default 30s)",
+    )
+    group.add_argument(
+        "--read-header-timeout",
+        type=duration,
+        default=_env("READ_HEADER_TIMEOUT", "30s"),
+        help="a request's headers must arrive within this time of its first byte; "
+        "also bounds the TLS handshake (default 30s)",
+    )
+    group.add_argument(
+        "--body-timeout",
+        type=duration,
+        default=_env("BODY_TIMEOUT", "60s"),
+        help="close a connection whose request body stalls this long (default 60s)",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=int,
+        default=int(_env("MAX_CONNECTIONS", "0")),
+        help="open connections per worker (default: 4096, less if the open-file limit "
+        "is lower; the soft open-file limit is raised to the hard one at start-up)",
+    )
+
+
+def _add_operations_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("TLS, audit and logs")
+    group.add_argument(
+        "--certs-dir",
+        default=_env("CERTS_DIR", str(Path("~/.grenier/certs"))),
+        help="public.crt + private.key here turn HTTPS on; CAs/ holds extra trusted CAs; "
+        "DOMAIN/public.crt + private.key are SNI certificates (default ~/.grenier/certs)",
+    )
+    group.add_argument(
+        "--audit-log",
+        default=_env("AUDIT_LOG", "") or None,
+        metavar="FILE",
+        help="append one JSON line per request to FILE (reopened on SIGHUP); "
+        "GRENIER_AUDIT_WEBHOOK_ENDPOINT sends the same records to a webhook",
+    )
+    group.add_argument(
+        "--access-log",
+        action="store_true",
+        default=_env("ACCESS_LOG", "off").lower() in ("1", "on", "true", "yes"),
+        help="log one line per request at INFO (off by default)",
+    )
+    group.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=_env("LOG_FORMAT", "text"),
+        help="format of the server's log lines on stderr (default text)",
     )
 
 

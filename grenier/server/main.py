@@ -8,17 +8,29 @@ import logging
 import os
 import signal
 import socket
-import sys
-from collections.abc import Callable
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from grenier.engine import Engine, EngineConfig
 from grenier.s3.app import S3Service, S3Settings, build_app
-from grenier.server import console_site
+from grenier.server import console_site, logs
 from grenier.server.config import RootCredentials, ServerConfig, parse_args, root_credentials
+from grenier.server.connections import (
+    ConnectionGuard,
+    ConnectionLimits,
+    GuardedSite,
+    default_max_connections,
+    raise_open_file_limit,
+)
+from grenier.server.metrics import enable_multiprocess, mark_worker_dead
+from grenier.server.operations import Operations
+from grenier.server.runtime import Runtime, prepare_run_dir, started_at
+from grenier.server.tls import CertStore
+from grenier.server.workers import Supervisor, inherited_worker_socket
 
 log = logging.getLogger("grenier.server")
 
@@ -32,9 +44,14 @@ def lock_data_dir(data_dir: Path) -> int:
     return fd
 
 
-def announce(cfg: ServerConfig, creds: RootCredentials) -> None:
+def endpoint_url(cfg: ServerConfig, tls: bool) -> str:
     host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
-    url = f"http://{host}:{cfg.port}"
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{host}:{cfg.port}"
+
+
+def announce(cfg: ServerConfig, creds: RootCredentials, tls: bool) -> None:
+    url = endpoint_url(cfg, tls)
     print(
         f"Grenier S3 endpoint: {url}  (region {cfg.region}, data {cfg.data_dir}, "
         f"durability {'full' if cfg.durable else 'relaxed'})",
@@ -53,7 +70,7 @@ def announce(cfg: ServerConfig, creds: RootCredentials) -> None:
         print(f"Root credentials: from {creds.source}", flush=True)
 
 
-def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
+def make_service(cfg: ServerConfig, creds: RootCredentials) -> tuple[S3Service, Any]:
     engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
     settings = S3Settings(
         region=cfg.region,
@@ -64,45 +81,87 @@ def make_service(cfg: ServerConfig, creds: RootCredentials) -> S3Service:
     service = S3Service(engine=engine, settings=settings)
     from grenier.server import wiring
 
-    wiring.wire(service, cfg)
-    return service
+    installed = wiring.wire(service, cfg)
+    return service, installed.get("grenier.adminapi.admin_routes")
+
+
+def connection_limits(cfg: ServerConfig) -> ConnectionLimits:
+    return ConnectionLimits(
+        idle_timeout=cfg.idle_timeout,
+        header_timeout=cfg.read_header_timeout,
+        body_timeout=cfg.body_timeout,
+        max_connections=cfg.max_connections,
+    )
 
 
 async def serve(
     cfg: ServerConfig,
     creds: RootCredentials,
     sock: socket.socket,
-    on_stop: Callable[[], None] | None = None,
+    supervisor: Supervisor | None = None,
     console_sock: socket.socket | None = None,
 ) -> None:
     # File writes, fsyncs and large reads run here: threads mostly wait on the disk, so
     # more of them than cores lets concurrent uploads overlap their fsyncs.
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="grenier-io"))
-    service = make_service(cfg, creds)
+    certs = CertStore(cfg.certs_dir)
+    ssl_context = certs.load()
+    runtime = Runtime(
+        run_dir=cfg.data_dir / "run",
+        started_at=started_at(),
+        workers=cfg.workers,
+        durability="full" if cfg.durable else "relaxed",
+        region=cfg.region,
+        endpoint=f"{cfg.host}:{cfg.port}",
+        tls=ssl_context is not None,
+    )
+    ops = Operations(cfg, runtime, certs)
+    service, admin = make_service(cfg, creds)
     app = build_app(service)
+    ops.install(service, app, admin)
+    guard = ConnectionGuard(connection_limits(cfg), loop)
     # auto_decompress=False: a Content-Encoding on a PUT describes the object, not the transfer.
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=30, auto_decompress=False
+        app,
+        handle_signals=False,
+        shutdown_timeout=30,
+        auto_decompress=False,
+        keepalive_timeout=guard.keepalive_backstop,
+        **ops.runner_kwargs(),
     )
     await runner.setup()
-    site = web.SockSite(runner, sock, shutdown_timeout=30)
+    site = GuardedSite(runner, sock, guard, ssl_context)
     await site.start()
+    guard.start()
+    await ops.start(guard)
     console = await console_site.start(cfg, console_sock) if console_sock else None
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    def reload() -> None:
+        ops.reload()
+        if supervisor is not None:
+            supervisor.signal_all(signal.SIGHUP)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    if supervisor is not None:
+        supervisor.watch(loop)
     if _stop_requested:
         stop.set()
     await stop.wait()
-    if on_stop is not None:
-        on_stop()
+    if supervisor is not None:
+        supervisor.stop()
     log.info("draining in-flight requests")
+    guard.stop()
     if console is not None:
         await console.cleanup()
     await site.stop()  # stop accepting; connections in progress go on
+    await ops.stop_streams()
     await service.drain(timeout=30)
     await runner.cleanup()
+    await ops.stop()
     service.engine.close(clean=False)
 
 
@@ -132,7 +191,7 @@ def run_worker(
     cfg: ServerConfig,
     creds: RootCredentials,
     sock: socket.socket,
-    on_stop: Callable[[], None] | None = None,
+    supervisor: Supervisor | None = None,
     console_sock: socket.socket | None = None,
 ) -> None:
     if os.environ.get("GRENIER_EVENT_LOOP", "uvloop") == "uvloop":
@@ -142,7 +201,7 @@ def run_worker(
             uvloop.install()
         except ImportError:
             pass
-    asyncio.run(serve(cfg, creds, sock, on_stop, console_sock))
+    asyncio.run(serve(cfg, creds, sock, supervisor, console_sock))
 
 
 _stop_requested = False
@@ -171,14 +230,17 @@ def run(argv: list[str]) -> int:
     # a stop request during start-up is remembered and honoured once serving.
     signal.signal(signal.SIGTERM, _early_stop)
     signal.signal(signal.SIGINT, _early_stop)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the event loop handles it (reload)
     limit_malloc_arenas()
     cfg = parse_args(argv)
-    logging.basicConfig(
-        level=cfg.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(cfg.log_level, cfg.log_format)
     os.umask(0o077)  # everything under DATA_DIR (index, data, identities) is private
+    open_files = raise_open_file_limit()
+    cfg.max_connections = cfg.max_connections or default_max_connections(open_files)
+    inherited = inherited_worker_socket()
+    if inherited is not None:  # a replacement worker started by the supervisor
+        run_worker(cfg, root_credentials(cfg.data_dir), inherited)
+        return 0
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     lock_fd = lock_data_dir(cfg.data_dir)
     creds = root_credentials(cfg.data_dir)
@@ -188,67 +250,34 @@ def run(argv: list[str]) -> int:
     prepare_identities(cfg)
     if report.temp_removed or report.garbage_removed or report.orphans_removed:
         log.info("recovery: %s", report)
+    enable_multiprocess(prepare_run_dir(cfg.data_dir))
+    try:
+        tls = CertStore(cfg.certs_dir).load() is not None  # fail here, not in each worker
+    except (OSError, ValueError, ssl.SSLError) as exc:
+        raise SystemExit(f"grenier: TLS certificates in {cfg.certs_dir}: {exc}") from None
     sock = bind(cfg)
     console_sock = console_site.bind(cfg)
-    announce(cfg, creds)
+    announce(cfg, creds, tls)
     if console_sock is not None:
         print(f"Grenier console: {console_site.url(console_sock)}", flush=True)
     if cfg.workers == 1:
         run_worker(cfg, creds, sock, console_sock=console_sock)
     else:
-        supervise(cfg, creds, sock, console_sock)
+
+        def child() -> None:
+            if console_sock is not None:
+                console_sock.close()  # the console is served by the first process only
+            run_worker(cfg, creds, sock)
+
+        supervisor = Supervisor(cfg.workers - 1, sock, cfg.argv, child, on_exit=mark_worker_dead)
+        supervisor.fork_initial()
+        try:
+            run_worker(cfg, creds, sock, supervisor, console_sock)
+        finally:
+            supervisor.stop()
+            supervisor.wait_all()
     from grenier.engine.recovery import mark_clean
 
     mark_clean(cfg.data_dir)
     os.close(lock_fd)
     return 0
-
-
-def die_with_parent() -> None:
-    """A worker must not outlive its supervisor (kill -9 included): Linux PDEATHSIG."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def supervise(
-    cfg: ServerConfig,
-    creds: RootCredentials,
-    sock: socket.socket,
-    console_sock: socket.socket | None = None,
-) -> None:
-    """Fork ``workers - 1`` children; this process serves too (one process fewer than a
-    pure supervisor, which matters for memory). Children die with this process."""
-    children: list[int] = []
-    for _ in range(cfg.workers - 1):
-        pid = os.fork()
-        if pid == 0:
-            die_with_parent()
-            if console_sock is not None:
-                console_sock.close()  # the console is served by the first process only
-            try:
-                run_worker(cfg, creds, sock)
-            finally:
-                os._exit(0)
-        children.append(pid)
-
-    def forward() -> None:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    try:
-        run_worker(cfg, creds, sock, on_stop=forward, console_sock=console_sock)
-    finally:
-        forward()
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass

@@ -4,7 +4,7 @@ the S3 service. Each installer is ``install(service, cfg)`` in its own module.""
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grenier.s3.app import S3Service
@@ -20,7 +20,10 @@ INSTALLERS = (
 )
 
 
-def wire(service: S3Service, cfg: ServerConfig) -> None:
+def wire(service: S3Service, cfg: ServerConfig) -> dict[str, Any]:
+    """Run every installer; return what each returned (the admin route, for the server's
+    own admin endpoints)."""
+    installed: dict[str, Any] = {}
     for name in INSTALLERS:
         try:
             module = importlib.import_module(name)
@@ -28,4 +31,5 @@ def wire(service: S3Service, cfg: ServerConfig) -> None:
             if exc.name != name:
                 raise
             continue
-        module.install(service, cfg)
+        installed[name] = module.install(service, cfg)
+    return installed
