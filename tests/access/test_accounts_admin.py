@@ -212,3 +212,29 @@ def test_quota_and_usage_per_account(tenant: Account, grenier: GrenierServer, ma
     whole = AdminApi(Alias("t", grenier.endpoint, grenier.access_key, grenier.secret_key)).usage()
     names = {a["account"] for a in whole["accounts"]}
     assert {tenant.name, other.name} <= names
+
+
+def test_admin_info_per_account_and_server_wide_routes(tenant: Account, grenier: GrenierServer) -> None:  # fmt: skip
+    from grenier.client.admin_api import AdminApi
+    from grenier.client.config import Alias
+    from grenier.client.errors import ClientError as CliError
+
+    bucket = uid("info")
+    tenant.s3.create_bucket(Bucket=bucket)
+    tenant.s3.put_object(Bucket=bucket, Key="k", Body=b"123")
+    info = AdminApi(Alias("t", grenier.endpoint, grenier.access_key, grenier.secret_key)).call("GET", "info")  # fmt: skip
+    rows = {r["account"]: r for r in info["accounts"]}
+    assert rows[tenant.name] == {"account": tenant.name, "buckets": 1, "objects": 1, "usage": 3}
+    assert "default" in rows
+    # A tenant's root manages its buckets, not the server: no info, no trace of others.
+    own = AdminApi(Alias("t", grenier.endpoint, tenant.access_key, tenant.secret_key))
+    assert own.get_quota(bucket)["bucket"] == bucket
+    for route in ("info", "trace"):
+        with pytest.raises(CliError) as exc:
+            own.call("GET", route)
+        assert exc.value.code == "AccessDenied"
+    # Nor may one of its users, whatever its policies say.
+    admin_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "admin:*"}]}
+    user = tenant.user(document=admin_doc)
+    with pytest.raises(CliError):
+        AdminApi(Alias("t", grenier.endpoint, user.access_key, user.secret_key)).call("GET", "info")
