@@ -105,10 +105,11 @@ class Authorizer:
     def authorize(self, req: S3Request) -> None:
         """Allow the request's own actions (copy sources and batch items come later)."""
         principal = req.principal or ANONYMOUS
-        state = _state(self, req)
-        state.check_expected_owner()
+        if "x-amz-expected-bucket-owner" in req.headers:
+            _state(self, req).check_expected_owner()
         if principal.kind == "root":
             return
+        state = _state(self, req)
         if req.operation == "DeleteObjects":
             return  # each key is checked by authorize_item (AWS: s3:DeleteObject per key)
         try:
