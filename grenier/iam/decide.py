@@ -88,6 +88,7 @@ class BucketView:
 
     name: str
     owner: str  # the owner account's canonical ID
+    owner_account: str = ""  # ... and its 12-digit id (s3:ResourceAccount)
     policy: Policy | None = None
     acl: tuple[Grant, ...] = ()
     acls_enabled: bool = True  # False under BucketOwnerEnforced

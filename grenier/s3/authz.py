@@ -35,6 +35,7 @@ from grenier.iam.errors import PolicyError
 from grenier.iam.evaluate import AccessRequest, Principal
 from grenier.iam.policy import Policy, parse_bucket_policy
 from grenier.iam.public import is_public
+from grenier.iam.public_access import PublicAccessBlock
 from grenier.iam.store import IamStore
 from grenier.s3 import tenancy as tn
 from grenier.s3.context import S3Request
@@ -249,19 +250,23 @@ class _RequestState:
         policy = cached_bucket_policy(record.name, text) if isinstance(text, str) else None
         owner = tn.owner_of(record)
         account = tenancy.account(owner)
+        account_id = account.account_id if account is not None else ""
+        own_block = PublicAccessBlock.from_dict(config.get("public_access_block"))
         return BucketView(
             name=record.name,
             owner=owner,
+            owner_account=account_id,
             policy=policy,
             acl=acl.stored_grants(config.get("acl"), owner),
             acls_enabled=tn.acls_enabled(record),
-            block=tenancy.block_for(record),
+            block=own_block.merged(tenancy.account_block(account_id)),
             policy_public=_policy_public(policy) if policy is not None else False,
             disabled=account is not None and not account.enabled,
         )
 
-    def _account_id(self, view: BucketView | None) -> str:
-        return self.authz.tenancy.account_id_of(view.owner) if view else ""
+    @staticmethod
+    def _account_id(view: BucketView | None) -> str:
+        return view.owner_account if view else ""
 
     def _object_view(self, record: Bucket | None, obj: Any) -> ObjectView | None:
         if record is None:
