@@ -32,7 +32,9 @@ def test_admin_quota_round_trip(grenier: GrenierServer, s3: Any, bucket: str) ->
     doc = api.get_quota(bucket)
     assert (doc["quota"], doc["quotatype"], doc["size"], doc["objects"]) == (1000, "hard", 100, 1)
     usage = api.usage(bucket)
-    assert usage["buckets"] == [{"bucket": bucket, "size": 100, "objects": 1, "quota": 1000}]
+    assert usage["buckets"] == [
+        {"bucket": bucket, "account": "default", "size": 100, "objects": 1, "quota": 1000}
+    ]
     assert any(b["bucket"] == bucket for b in api.usage()["buckets"])
     assert api.clear_quota(bucket)["quota"] is None
     with pytest.raises(CliError) as exc:
