@@ -73,6 +73,22 @@ def request_keys(
     return out
 
 
+# Headers of CreateMultipartUpload that policy conditions read: kept with the upload so
+# that its parts and its completion are judged as the single PUT they amount to.
+UPLOAD_CONTEXT_HEADERS = (
+    "x-amz-acl",
+    "x-amz-tagging",
+    "x-amz-server-side-encryption",
+    "x-amz-storage-class",
+    *(header for header, _key in _GRANT_KEYS),
+)
+UPLOAD_OPERATIONS = frozenset({"UploadPart", "UploadPartCopy", "CompleteMultipartUpload"})
+
+
+def upload_context_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {h: headers[h] for h in UPLOAD_CONTEXT_HEADERS if h in headers}
+
+
 def request_tag_keys(tags: Mapping[str, str]) -> Context:
     """``s3:RequestObjectTag/<key>`` and ``s3:RequestObjectTagKeys`` of a tag set."""
     out: Context = {f"s3:RequestObjectTag/{k}": v for k, v in tags.items()}

@@ -278,10 +278,13 @@ class _RequestState:
     def context(self) -> request_keys.Context:
         if self._context is None:
             http = self.req.http
+            headers: Mapping[str, str] = http.headers
+            if self.req.operation in request_keys.UPLOAD_OPERATIONS:
+                headers = self._with_upload_headers(headers)
             self._context = request_keys.request_keys(
                 self.req.operation,
                 self.req.query,
-                http.headers,
+                headers,
                 source_ip=http.remote,
                 secure=http.secure,
                 auth_scheme=self.req.auth.scheme,
@@ -289,6 +292,27 @@ class _RequestState:
         if self.extra_context:
             return {**self._context, **self.extra_context}
         return self._context
+
+    def _with_upload_headers(self, headers: Mapping[str, str]) -> Mapping[str, str]:
+        """A part or a completion is judged with its upload's CreateMultipartUpload headers
+        (ACL, grants, tags, encryption, storage class), as the single PUT it amounts to.
+        Read only when some policy has conditions at all."""
+        found = self.bucket(self.req.bucket) if self.req.bucket else None
+        policies = [*self.identity(), found[1].policy if found else None]
+        if not any(s.conditions for p in policies if p is not None for s in p.statements):
+            return headers
+        upload_id, key = self.req.query.get("uploadId"), self.req.key
+        if not upload_id or key is None or self.req.bucket is None:
+            return headers
+        try:
+            upload = self.authz.service.engine.get_upload(self.req.bucket, key, upload_id)
+        except EngineError:
+            return headers  # the handler answers NoSuchUpload
+        saved = upload.meta.get("request") or {}
+        if not saved:
+            return headers
+        merged = {name.lower(): value for name, value in headers.items()}
+        return {**saved, **merged}
 
     def _object(self, bucket: str | None, key: str, version: str | None) -> Any:
         if bucket is None:

@@ -71,8 +71,13 @@ def test_request_object_tag_on_put_multipart_and_tagging(tenant: Account, bucket
     assert outcome(ok) == 200
     assert outcome(lambda: s3.put_object(Bucket=bucket, Key="b", Body=b"x")) == 403
     assert outcome(lambda: s3.put_object(Bucket=bucket, Key="c", Body=b"x", Tagging="project=other")) == 403  # fmt: skip
-    # A multipart upload is judged like a single PUT when it starts.
-    assert outcome(lambda: s3.create_multipart_upload(Bucket=bucket, Key="m", Tagging="project=portail")) == 200  # fmt: skip
+    # A multipart upload is judged like a single PUT: its parts and its completion with
+    # the tags it was created with.
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m", Tagging="project=portail")
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload["UploadId"], PartNumber=1, Body=b"mp")  # fmt: skip
+    done = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=upload["UploadId"], MultipartUpload=done)  # fmt: skip
+    assert tenant.s3.get_object(Bucket=bucket, Key="m")["Body"].read() == b"mp"
     assert outcome(lambda: s3.create_multipart_upload(Bucket=bucket, Key="n")) == 403
 
     # PutObjectTagging carries its tags in the body.
@@ -199,3 +204,29 @@ def test_if_exists_operators(tenant: Account, bucket: str) -> None:
     assert outcome(put(lenient.s3, StorageClass="STANDARD_IA")) == 403
     assert outcome(put(strict.s3)) == 403  # key absent: StringEquals is false
     assert outcome(put(strict.s3, StorageClass="STANDARD")) == 200
+
+
+def test_multipart_judged_like_a_single_put_across_accounts(tenant: Account, make_account: Any, bucket: str) -> None:  # fmt: skip
+    """The classic "bucket owner gets full control" policy: a Deny when x-amz-acl is not
+    bucket-owner-full-control. Parts carry no x-amz-acl; they are judged with their
+    upload's, so a compliant multipart upload goes through and a non-compliant one
+    never starts."""
+    import json
+
+    writer: Account = make_account()
+    arn = f"arn:aws:s3:::{bucket}/*"
+    principal = {"AWS": writer.account_id}
+    policy = doc(
+        {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject", "Resource": arn},
+        {"Effect": "Deny", "Principal": principal, "Action": "s3:PutObject", "Resource": arn,
+         "Condition": {"StringNotEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}},
+    )  # fmt: skip
+    tenant.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    w = writer.s3
+    assert outcome(lambda: w.create_multipart_upload(Bucket=bucket, Key="no-acl")) == 403
+    upload = w.create_multipart_upload(Bucket=bucket, Key="k", ACL="bucket-owner-full-control")
+    uid_ = upload["UploadId"]
+    part = w.upload_part(Bucket=bucket, Key="k", UploadId=uid_, PartNumber=1, Body=b"x" * 10)
+    done = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    w.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid_, MultipartUpload=done)
+    assert tenant.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x" * 10

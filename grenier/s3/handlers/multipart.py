@@ -9,6 +9,7 @@ from aiohttp import web
 
 from grenier.engine import ObjectVersion, Part, Upload
 from grenier.engine import multipart as engine_mp
+from grenier.iam.request_keys import upload_context_headers
 from grenier.s3 import body, objectmeta, writechecks, xml
 from grenier.s3.auth import ALGORITHMS, combine_crc, composite_checksum, multipart_etag
 from grenier.s3.commit import commit, commit_staged
@@ -79,6 +80,8 @@ async def create_upload(req: S3Request) -> web.StreamResponse:
     meta: dict[str, Any] = {
         "meta": object_meta,
         "tags": objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging")),
+        # The headers policy conditions read, judged again with every part (authz).
+        "request": upload_context_headers(req.headers),
     }
     alg, kind = _checksum_choice(req)
 
