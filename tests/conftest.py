@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,22 @@ from pathlib import Path
 import pytest
 
 from tests.servers import GrenierServer, MotoServer, S3Endpoint
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grenier fault suite")
+    group.addoption(
+        "--fuzz-requests",
+        type=int,
+        default=int(os.environ.get("GRENIER_FUZZ_REQUESTS", "2500")),
+        help="requests sent by the seeded fuzz loop (tests/fault/test_fuzz.py)",
+    )
+    group.addoption(
+        "--fuzz-seed",
+        type=int,
+        default=int(os.environ.get("GRENIER_FUZZ_SEED", "12")),
+        help="seed of the fuzz loop (a failure report names the seed to replay)",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -181,3 +181,26 @@ class MotoServer(S3Endpoint):
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """pid -> state letter of ``root`` and all its descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    states: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        states[int(entry.name)], parents[int(entry.name)] = fields[0], int(fields[1])
+    tree, frontier = {root: states.get(root, "?")}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree[pid] = states[pid]
+                frontier.append(pid)
+    return tree

@@ -64,9 +64,9 @@ class IamRoute:
 
     async def _authenticate(self, request: web.Request) -> tuple[dict[str, str], Principal]:
         service = self.service
-        body, ctx = await read_signed(request, service, MAX_BODY)
+        body, ctx = await read_signed(request, service, MAX_BODY, signing_service="iam")
         request["s3_access_key"] = ctx.access_key
-        if ctx.access_key is None or service.principal_for is None:
+        if service.principal_for is None:
             raise S3Error("AccessDenied")
         caller = service.principal_for(ctx.access_key)
         try:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from grenier.iam.records import AccessKey, Group, ManagedPolicy, PolicyVersion, User
+from grenier.s3.xml import clean
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 # Grenier's one user tag: whether the user is enabled (read with GetUser/ListUsers,
@@ -123,7 +124,7 @@ def error(code: str, message: str, request_id: str, *, sender: bool = True) -> b
     root = Element("ErrorResponse", {"xmlns": NAMESPACE})
     err = SubElement(root, "Error")
     text(err, "Type", "Sender" if sender else "Receiver")
-    text(err, "Code", code)
-    text(err, "Message", message)
+    text(err, "Code", clean(code))
+    text(err, "Message", clean(message))  # may echo undecodable request bytes
     text(root, "RequestId", request_id)
     return tostring(root, encoding="utf-8", xml_declaration=True)

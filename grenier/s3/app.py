@@ -25,6 +25,7 @@ from grenier.s3.auth import AuthContext, RequestView, authenticate
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.handlers import HANDLERS
+from grenier.s3.httputil import check_header_text
 from grenier.s3.responses import empty, error_response
 from grenier.s3.tenancy import Tenancy
 
@@ -175,6 +176,7 @@ class S3Service:
             auth_ctx = AuthContext(access_key=None, scheme="anonymous", payload="none")
         else:
             auth_ctx = authenticate(view, self.secret_for, region=self.settings.region)
+            check_header_text(headers)
         req = S3Request(
             http=request,
             service=self,
@@ -207,9 +209,18 @@ async def _common_headers(request: web.Request, response: web.StreamResponse) ->
             hook(request, response)
 
 
+async def _expect(request: web.Request) -> None:
+    """``Expect: 100-continue`` gets its interim answer; any other expectation is ignored
+    (RFC 9110 allows it) instead of aiohttp's plain-text 417."""
+    if request.version >= (1, 1) and request.headers.get("expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the interim answer is not the body
+
+
 def build_app(service: S3Service) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024, handler_args={"max_field_size": 65536})
     app["s3_service"] = service
     app.on_response_prepare.append(_common_headers)
-    app.router.add_route("*", "/{tail:.*}", service.handle)
+    # Every path, newlines included (a key may hold any byte: ``a%0D%0Ab``), goes to S3.
+    app.router.add_route("*", "/{tail:(?s:.*)}", service.handle, expect_handler=_expect)
     return app

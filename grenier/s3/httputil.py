@@ -157,3 +157,46 @@ def check_read_conditions(
             raise S3Error(not_modified, extra={"Condition": "If-None-Match"})
     elif if_mod is not None and modified <= if_mod:
         raise S3Error(not_modified, extra={"Condition": "If-Modified-Since"})
+
+
+# Control characters (but tab) and lone surrogates cannot go into a response header:
+# aiohttp would refuse to send it and drop the connection.
+_NOT_IN_HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+
+
+def header_argument(name: str, value: str) -> str:
+    """A request value that is echoed as a response header (``response-content-type``
+    and the other GetObject overrides): InvalidArgument if it could not be sent."""
+    if _NOT_IN_HEADER.search(value):
+        raise S3Error(
+            "InvalidArgument",
+            message=f"{name} must not contain control characters.",
+            extra={"ArgumentName": name, "ArgumentValue": value},
+        )
+    return value
+
+
+# Request headers whose value is stored with an object or acted upon as text.
+STORED_HEADERS = frozenset(
+    {"content-type", "content-encoding", "content-disposition", "content-language"}
+    | {"cache-control", "expires"}
+)
+
+
+def check_header_text(headers: Mapping[str, str]) -> None:
+    """``x-amz-*`` and stored headers must be text: bytes that are not UTF-8 (kept by
+    aiohttp as lone surrogates) are InvalidArgument, never stored or echoed back."""
+    for name, value in headers.items():
+        if value.isascii():
+            continue
+        lower = name.lower()
+        if not lower.startswith("x-amz-") and lower not in STORED_HEADERS:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise S3Error(
+                "InvalidArgument",
+                message=f"The value of {lower} is not valid UTF-8.",
+                extra={"ArgumentName": lower, "ArgumentValue": value},
+            ) from None

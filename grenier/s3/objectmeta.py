@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from grenier.s3.errors import S3Error
+from grenier.s3.httputil import header_argument
 
 SYSTEM_HEADERS = (
     "content-type",
@@ -31,6 +33,7 @@ STORAGE_CLASSES = {
     "EXPRESS_ONEZONE",
 }
 MAX_USER_META = 2048
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")  # an HTTP header name (RFC 9110 token)
 MAX_TAGS = 10
 
 
@@ -40,7 +43,7 @@ def from_headers(headers: Mapping[str, str]) -> dict[str, Any]:
     for name in SYSTEM_HEADERS:
         value = headers.get(name)
         if value is not None:
-            meta[name] = value
+            meta[name] = header_argument(name, value)
     if "content-encoding" in meta:
         # aws-chunked is a transfer detail, not the object's encoding.
         parts = [p.strip() for p in meta["content-encoding"].split(",")]
@@ -55,6 +58,9 @@ def from_headers(headers: Mapping[str, str]) -> dict[str, Any]:
         lower = name.lower()
         if lower.startswith("x-amz-meta-"):
             short = lower[len("x-amz-meta-") :]
+            if not _TOKEN.fullmatch(short):  # a POST form's field names are free text
+                raise S3Error("InvalidArgument", message=f"Invalid metadata name {name!r}.")
+            header_argument(lower, value)  # sent back as a header by GET and HEAD
             user[short] = f"{user[short]},{value}" if short in user else value
             size += len(short) + len(value.encode())
     if size > MAX_USER_META:

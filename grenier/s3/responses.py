@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from grenier.s3 import xml
 from grenier.s3.errors import S3Error
 
 XML_TYPE = "application/xml"
+# What a header value may carry on the wire: visible ASCII, space and tab.
+_NOT_HEADER = re.compile(r"[^\t\x20-\x7e]")
 
 
 def xml_response(
@@ -23,8 +27,10 @@ def empty(status: int = 200, headers: dict[str, str] | None = None) -> web.Respo
 
 
 def error_response(err: S3Error, method: str, resource: str, request_id: str) -> web.Response:
+    """The response for ``err``; never fails, whatever the error carries (its values
+    may echo undecodable or control bytes from the request)."""
     status = err.http_status
-    headers = dict(err.headers)
+    headers = {name: _NOT_HEADER.sub("?", str(value)) for name, value in err.headers.items()}
     if method == "HEAD" or status == 304:
         resp = web.Response(status=status, headers=headers)
         if status != 304:

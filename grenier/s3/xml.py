@@ -7,8 +7,9 @@ failure is MalformedXML.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import escape
 
 from grenier.s3.errors import S3Error
@@ -18,11 +19,34 @@ HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 MAX_BODY = 2 * 1024 * 1024
 
 
+# What XML 1.0 cannot carry at all, not even as a character reference: C0 controls but
+# tab, LF and CR; lone surrogates (undecodable request bytes, kept by surrogateescape);
+# U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ENTITIES = {'"': "&quot;", "\r": "&#13;"}  # a raw CR would be read back as LF
+
+
 def esc(value: object) -> str:
     text = str(value)
-    if "&" not in text and "<" not in text and ">" not in text and '"' not in text:
+    if (
+        "&" not in text
+        and "<" not in text
+        and ">" not in text
+        and '"' not in text
+        and "\r" not in text
+    ):
         return text
-    return escape(text, {'"': "&quot;"})
+    return escape(text, _ENTITIES)
+
+
+def clean(value: object) -> str:
+    """Any value as text that XML 1.0 can carry: whatever it cannot is replaced by
+    U+FFFD. Never raises (error documents echo hostile request bytes back)."""
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except Exception:  # noqa: BLE001 - a value whose __str__ fails is still rendered
+        text = "?"
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def el(name: str, value: object) -> str:
@@ -38,16 +62,21 @@ def doc(root: str, parts: Iterable[str], *, ns: bool = True) -> bytes:
     return (HEADER + f"<{root}{attr}>" + "".join(parts) + f"</{root}>").encode()
 
 
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")  # an element name that needs no escaping
+
+
 def error_doc(
-    code: str, message: str, resource: str, request_id: str, extra: dict[str, str]
+    code: str, message: str, resource: str, request_id: str, extra: Mapping[str, object]
 ) -> bytes:
-    parts = [el("Code", code), el("Message", message)]
-    parts += [el(k, v) for k, v in extra.items()]
+    """The ``<Error>`` document. Total: every value is cleaned and escaped, whatever
+    bytes the request carried (a bad signature echoes the client's StringToSign)."""
+    fields: list[tuple[str, object]] = [("Code", code), ("Message", message)]
+    fields += [(name, value) for name, value in extra.items() if _NAME.fullmatch(str(name))]
     if resource:
-        parts.append(el("Resource", resource))
-    parts.append(el("RequestId", request_id))
-    parts.append(el("HostId", request_id))
-    return (HEADER + "<Error>" + "".join(parts) + "</Error>").encode()
+        fields.append(("Resource", resource))
+    fields += [("RequestId", request_id), ("HostId", request_id)]
+    parts = [f"<{name}>{esc(clean(value))}</{name}>" for name, value in fields]
+    return (HEADER + "<Error>" + "".join(parts) + "</Error>").encode("utf-8", "replace")
 
 
 def local(tag: str) -> str:
@@ -59,7 +88,8 @@ def parse(body: bytes, root: str | None = None) -> ET.Element:
         raise S3Error("MalformedXML")
     try:
         element = ET.fromstring(body)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:
+        # LookupError: an encoding declaration Python does not know ("x-unknown").
         raise S3Error("MalformedXML") from exc
     if root is not None and local(element.tag) != root:
         raise S3Error("MalformedXML")

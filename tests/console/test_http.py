@@ -269,14 +269,14 @@ def test_login_is_rate_limited(tmp_path: Path) -> None:
 
 
 def test_idle_session_expires(tmp_path: Path) -> None:
-    found = start_console(tmp_path / "data", env={"GRENIER_CONSOLE_SESSION_IDLE": "1"})
+    found = start_console(tmp_path / "data", env={"GRENIER_CONSOLE_SESSION_IDLE": "5"})
     try:
 
         async def scenario() -> None:
             async with logged_in(found) as http:
                 async with http.get(found.url + "/browser/", allow_redirects=False) as page:
                     assert page.status == 200
-                await asyncio.sleep(1.5)  # longer than the idle limit (a lower bound only)
+                await asyncio.sleep(6)  # longer than the idle limit (a lower bound only)
                 async with http.get(found.url + "/browser/", allow_redirects=False) as page:
                     assert page.status == 303 and page.headers["Location"] == "/?next=/browser/"
 

@@ -219,9 +219,9 @@ def test_iam_style_sigv4_with_body_hash_and_no_content_sha256_header() -> None:
     )
     SigV4Auth(CREDS, "iam", "us-east-1").add_auth(request)
     req = from_botocore(request)
-    ctx = auth(req, body=body)
+    ctx = auth(req, body=body, service="iam")
     assert (ctx.service, ctx.payload) == ("iam", "signed")
-    assert error_of(req, body=body + b"&x=1").code == "SignatureDoesNotMatch"
+    assert error_of(req, body=body + b"&x=1", service="iam").code == "SignatureDoesNotMatch"
 
 
 def test_payload_declarations_that_cannot_be_honoured() -> None:

@@ -32,18 +32,21 @@ def authenticate(
     secret_for: SecretFor,
     *,
     region: str,
+    service: str = "s3",
     now: datetime | None = None,
     body: bytes | None = None,
 ) -> AuthContext:
     """Verify the request's signature; return who made it and how to read its body.
 
-    ``secret_for(access_key)`` returns the secret, or None for an unknown or
+    ``service`` is what this endpoint answers for (``s3``; ``iam`` for the IAM Query
+    API): a SigV4 credential scope naming another service is refused, and so is any
+    ``x-amz-*`` header the signature does not cover. ``secret_for(access_key)`` returns the secret, or None for an unknown or
     inactive key. ``body`` is only needed for SigV4 requests that carry no
     ``x-amz-content-sha256`` header (botocore's IAM/STS signer signs the body's
     hash): the admin API reads its small bodies first and passes them here.
     Raises :class:`S3Error` with the code AWS would answer.
     """
-    settings = Settings(region=region, now=now or datetime.now(UTC), secret_for=secret_for)
+    settings = Settings(region, now or datetime.now(UTC), secret_for, service)
     auth = header(req.headers, "authorization") or ""
     params = query_params(req) if _may_be_presigned(req.raw_query) else {}
     v4_query = "X-Amz-Algorithm" in params or "X-Amz-Credential" in params

@@ -17,7 +17,6 @@ from grenier.s3.auth.clock import (
 from grenier.s3.auth.context import UNSIGNED_PAYLOAD, AuthContext, RequestView, header
 from grenier.s3.errors import S3Error
 
-SERVICES = ("s3", "iam", "sts")
 MAX_EXPIRES = 7 * 24 * 3600
 _QUERY_PARAMS = (
     "X-Amz-Algorithm",
@@ -48,6 +47,19 @@ class Settings:
     region: str
     now: datetime
     secret_for: SecretFor
+    service: str = "s3"  # the service this endpoint answers for (s3, iam)
+
+
+# Signing regions accepted besides the server's own, per service. IAM is global on AWS
+# and its clients sign for us-east-1; with a custom endpoint botocore signs for the
+# client's configured region, so the server's region is accepted as well.
+EXTRA_REGIONS: dict[str, tuple[str, ...]] = {"iam": ("us-east-1",)}
+# x-amz-* headers whose value the signature covers even when SignedHeaders omits them:
+# x-amz-content-sha256 is the canonical request's payload hash, and (header auth only)
+# x-amz-date is the string to sign's timestamp.
+COVERED_HEADER_AUTH = frozenset({"x-amz-content-sha256", "x-amz-date"})
+COVERED_QUERY_AUTH = frozenset({"x-amz-content-sha256"})
+NOT_SIGNED = "There were headers present in the request which were not signed"
 
 
 def parse_credential(text: str, code: str, prefix: str) -> Credential:
@@ -64,18 +76,19 @@ def parse_credential(text: str, code: str, prefix: str) -> Credential:
 def check_scope(
     cred: Credential, amz_date: str, settings: Settings, code: str, prefix: str
 ) -> None:
-    """Region, service and date of the credential scope must fit this server."""
-    accepted = (settings.region,) if cred.service == "s3" else (settings.region, "us-east-1")
-    if cred.region not in accepted:
+    """Service, region and date of the credential scope must fit this endpoint: a
+    signature made for another service or region is never accepted."""
+    if cred.service != settings.service:
+        raise S3Error(
+            code,
+            message=f"{prefix} incorrect service '{cred.service}'. "
+            f"This endpoint belongs to '{settings.service}'.",
+        )
+    if cred.region != settings.region and cred.region not in EXTRA_REGIONS.get(cred.service, ()):
         raise S3Error(
             code,
             message=f"{prefix} the region '{cred.region}' is wrong; expecting '{settings.region}'",
             extra={"Region": settings.region},
-        )
-    if cred.service not in SERVICES:
-        raise S3Error(
-            code,
-            message=f"{prefix} incorrect service '{cred.service}'. This endpoint belongs to 's3'.",
         )
     if cred.date != amz_date[:8]:
         raise S3Error(
@@ -86,7 +99,8 @@ def check_scope(
 
 
 def lookup_secret(settings: Settings, access_key: str) -> str:
-    secret = settings.secret_for(access_key)
+    # Undecodable bytes (kept by surrogateescape) cannot name a key: unknown, not a crash.
+    secret = settings.secret_for(access_key) if access_key.isprintable() else None
     if secret is None:
         raise S3Error("InvalidAccessKeyId", extra={"AWSAccessKeyId": access_key})
     return secret
@@ -99,6 +113,19 @@ def parse_signed_headers(text: str, code: str, prefix: str) -> list[str]:
             code, message=f"{prefix} SignedHeaders must list lower-case names, host included."
         )
     return names
+
+
+def check_all_signed(req: RequestView, signed: list[str], covered: frozenset[str]) -> None:
+    """Every ``x-amz-*`` header must be covered by the signature (AWS answers the same):
+    an unsigned one could otherwise turn a presigned PUT into a copy, add tags, ACLs..."""
+    present = {name.lower() for name in req.headers if name[:6].lower() == "x-amz-"}
+    missing = present.difference(signed, covered)
+    if missing:
+        raise S3Error(
+            "AccessDenied",
+            message=NOT_SIGNED,
+            extra={"HeadersNotSigned": ", ".join(sorted(missing))},
+        )
 
 
 def verify(
@@ -173,6 +200,7 @@ def authenticate_header(
     cred_text, signed_text, signature = parse_authorization(value)
     cred = parse_credential(cred_text, code, prefix)
     signed = parse_signed_headers(signed_text, code, prefix)
+    check_all_signed(req, signed, COVERED_HEADER_AUTH)
     amz_date = header_date(req, settings)
     check_scope(cred, amz_date, settings, code, prefix)
     secret = lookup_secret(settings, cred.access_key)
@@ -225,6 +253,7 @@ def authenticate_query(req: RequestView, params: dict[str, str], settings: Setti
         raise S3Error(code, message='X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
     cred = parse_credential(params["X-Amz-Credential"], code, prefix)
     signed = parse_signed_headers(params["X-Amz-SignedHeaders"], code, prefix)
+    check_all_signed(req, signed, COVERED_QUERY_AUTH)
     amz_date = params["X-Amz-Date"]
     signed_at = parse_amz_date(amz_date)
     if signed_at is None:

@@ -14,7 +14,14 @@ from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.handlers.put import checksum_headers
-from grenier.s3.httputil import ByteRange, check_read_conditions, http_date, parse_range, quote_etag
+from grenier.s3.httputil import (
+    ByteRange,
+    check_read_conditions,
+    header_argument,
+    http_date,
+    parse_range,
+    quote_etag,
+)
 
 CHUNK = 1 << 20
 OVERRIDES = {
@@ -81,7 +88,7 @@ def object_headers(req: S3Request, obj: ObjectVersion) -> dict[str, str]:
                     message="Request specific response headers "
                     "cannot be used for anonymous GET requests.",
                 )
-            headers[header] = value
+            headers[header] = header_argument(name, value)
     return headers
 
 

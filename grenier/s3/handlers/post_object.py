@@ -15,12 +15,15 @@ import base64
 import binascii
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict
 
 from grenier.engine import NewObject, ObjectVersion, Staged
@@ -37,7 +40,7 @@ from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.handlers.put import check_key, checksum_headers, segments_of, version_headers
 from grenier.s3.handlers.tagging import parse_tagging
-from grenier.s3.httputil import quote_etag
+from grenier.s3.httputil import header_argument, quote_etag
 from grenier.s3.responses import empty, xml_response
 
 MAX_FIELDS = 1024 * 1024  # all form fields together
@@ -45,6 +48,7 @@ MAX_SIZE = 5 * 1024**3
 CHUNK = 1 << 20
 # Fields a policy need not mention (AWS: signature, file, policy, x-ignore-*).
 UNCHECKED = {"policy", "signature", "x-amz-signature", "awsaccesskeyid", "file"}
+MALFORMED = "The body of your POST request is not well-formed multipart/form-data."
 
 
 def denied(message: str) -> S3Error:
@@ -61,25 +65,40 @@ class Form:
         return self.fields.get(name)
 
 
+@contextmanager
+def form_framing() -> Iterator[None]:
+    """aiohttp's multipart reader raises ValueError or HttpProcessingError on broken
+    framing (no boundary, a part cut short, a bad part header): that is the client's
+    malformed form, not an internal error."""
+    try:
+        yield
+    except (ValueError, HttpProcessingError) as exc:
+        raise S3Error("MalformedPOSTRequest", message=f"{MALFORMED} ({exc})") from exc
+
+
 async def read_form(req: S3Request) -> Form:
-    reader = MultipartReader(req.headers, req.http.content)
     form = Form()
     total = 0
-    while True:
-        part = await reader.next()
-        if part is None:
-            break
-        if not isinstance(part, BodyPartReader) or not part.name:
-            raise S3Error("MalformedPOSTRequest")
-        if part.name.lower() == "file":
-            form.file = part
-            form.filename = part.filename or ""
-            return form  # AWS ignores every field after the file
-        value = (await part.read(decode=True)).decode("utf-8", "replace")
-        total += len(value) + len(part.name)
-        if total > MAX_FIELDS:
-            raise S3Error("MaxMessageLengthExceeded")
-        form.fields.add(part.name, value)
+    with form_framing():
+        reader = MultipartReader(req.headers, req.http.content)
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if not isinstance(part, BodyPartReader) or not part.name:
+                raise S3Error("MalformedPOSTRequest")
+            if part.name.lower() == "file":
+                form.file = part
+                form.filename = part.filename or ""
+                return form  # AWS ignores every field after the file
+            total += len(part.name)
+            value = bytearray()
+            while chunk := await part.read_chunk(CHUNK):  # bounded, never decompressed
+                total += len(chunk)
+                if total > MAX_FIELDS:
+                    raise S3Error("MaxMessageLengthExceeded")
+                value += chunk
+            form.fields.add(part.name, value.decode("utf-8", "replace"))
     return form
 
 
@@ -225,6 +244,11 @@ def _write(temp: TempFile, checks: BodyChecksums, data: bytes) -> None:
     temp.write(data)
 
 
+async def _read_chunk(part: BodyPartReader) -> bytes:
+    with form_framing():
+        return await part.read_chunk(CHUNK)
+
+
 async def receive_file(req: S3Request, part: BodyPartReader, limit: int) -> Staged:
     """Stream the file part into a Staged body, refusing more than ``limit`` bytes."""
     engine = req.engine
@@ -234,7 +258,7 @@ async def receive_file(req: S3Request, part: BodyPartReader, limit: int) -> Stag
     temp: TempFile | None = None
     size = 0
     try:
-        while chunk := await part.read_chunk(CHUNK):
+        while chunk := await _read_chunk(part):
             size += len(chunk)
             if size > limit:
                 raise S3Error(
@@ -264,6 +288,11 @@ async def receive_file(req: S3Request, part: BodyPartReader, limit: int) -> Stag
 
 
 async def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
+    """Metadata, tags (and a valid redirect), checked before the file is stored: form
+    fields, unlike headers, may hold CR/LF, which could never be sent back."""
+    redirect = form.get("success_action_redirect") or form.get("redirect")
+    if redirect:
+        header_argument("success_action_redirect", redirect)
     headers = CIMultiDict((k, v) for k, v in form.fields.items())
     meta = objectmeta.from_headers(headers)
     acl = form.get("acl")

@@ -20,10 +20,16 @@ MAX_KEY_BYTES = 1024
 
 
 def check_key(key: str) -> None:
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:  # a POST form's ${filename} with undecodable bytes
         raise S3Error(
-            "KeyTooLongError", extra={"Size": str(len(key.encode())), "MaxSizeAllowed": "1024"}
-        )
+            "InvalidArgument",
+            message="Object key is not valid UTF-8.",
+            extra={"ArgumentName": "key", "ArgumentValue": key},
+        ) from None
+    if size > MAX_KEY_BYTES:
+        raise S3Error("KeyTooLongError", extra={"Size": str(size), "MaxSizeAllowed": "1024"})
 
 
 def write_conditions(req: S3Request) -> WriteConditions | None:
