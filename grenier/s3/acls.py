@@ -164,10 +164,7 @@ def acl_from_headers(headers: Mapping[str, str], tenancy: Tenancy) -> RequestedA
 
 def acl_from_body(data: bytes, tenancy: Tenancy) -> RequestedAcl:
     """An AccessControlPolicy document's grants."""
-    try:
-        root = xml.parse(data, "AccessControlPolicy")
-    except S3Error:
-        raise S3Error("MalformedACLError") from None
+    root = xml.parse(data, "AccessControlPolicy")  # not XML at all: MalformedXML
     acl = xml.child(root, "AccessControlList")
     if acl is None:
         raise S3Error("MalformedACLError")
