@@ -33,7 +33,6 @@ from grenier.iam.acl import (  # noqa: F401  (re-exported)
 from grenier.s3 import xml
 from grenier.s3.errors import S3Error
 from grenier.s3.tenancy import (
-    ENFORCED,
     OWNERSHIPS,
     PREFERRED,
     Tenancy,
@@ -225,7 +224,3 @@ def new_object_owner(req: Any, bucket: Bucket, requested: RequestedAcl | None) -
     if preferred and requested is not None and requested.canned == "bucket-owner-full-control":
         return None
     return writer
-
-
-def is_enforced(bucket: Bucket) -> bool:
-    return ownership_of(bucket) == ENFORCED
