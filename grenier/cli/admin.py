@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from grenier.cli import admin_ops
+from grenier.cli import admin_accounts, admin_ops
 from grenier.cli.base import finish
 from grenier.cli.output import get_output, output_options
 from grenier.client.admin_api import AdminApi
@@ -24,7 +24,7 @@ from grenier.client.units import human_size
 
 @click.group("admin")
 def admin() -> None:
-    """Manage users, groups and policies on a Grenier (or IAM-compatible) server."""
+    """Manage accounts, users, groups and policies on a Grenier (or IAM-compatible) server."""
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -325,3 +325,6 @@ def scrub(alias: str, bucket: str | None, repair: bool) -> None:
 admin.add_command(admin_ops.info)
 admin.add_command(admin_ops.trace)
 admin.add_command(admin_ops.prometheus)
+
+# --- accounts (grenier.cli.admin_accounts) ---------------------------------------------------
+admin.add_command(admin_accounts.account)

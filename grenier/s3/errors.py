@@ -174,6 +174,11 @@ ERRORS: dict[str, tuple[int, str]] = {
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
     ),
     "InvalidPolicyDocument": (400, "Invalid Policy: Invalid JSON."),
+    # Accounts, ACL grantees.
+    "UnresolvableGrantByEmailAddress": (
+        400,
+        "The e-mail address you provided does not match any account on record.",
+    ),
 }
 
 

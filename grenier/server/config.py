@@ -41,6 +41,10 @@ class ServerConfig:
     # (then failing to listen is fatal; the default address is skipped with a warning).
     console: tuple[str, int] | None = None
     console_explicit: bool = False
+    # Object ownership of buckets created without x-amz-object-ownership: "" (none:
+    # ACLs accepted, the writer owns its objects), BucketOwnerPreferred or
+    # BucketOwnerEnforced (AWS's default since 2023: ACLs disabled).
+    default_object_ownership: str = ""
 
 
 def parse_args(argv: list[str]) -> ServerConfig:
@@ -100,6 +104,14 @@ def parse_args(argv: list[str]) -> ServerConfig:
         default=os.environ.get("GRENIER_CONSOLE_ADDRESS"),
         help=f"HOST:PORT of the web console (default {DEFAULT_CONSOLE}; 'off' to disable)",
     )
+    parser.add_argument(
+        "--default-object-ownership",
+        choices=["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"],
+        default=os.environ.get("GRENIER_DEFAULT_OBJECT_OWNERSHIP", "ObjectWriter"),
+        help="object ownership of buckets created without one: ObjectWriter (default; "
+        "ACLs accepted), BucketOwnerPreferred, or BucketOwnerEnforced (AWS's current "
+        "default: ACLs disabled)",
+    )
     args = parser.parse_args(argv)
     host, _, port = args.address.rpartition(":")
     if not port.isdigit():
@@ -133,6 +145,9 @@ def parse_args(argv: list[str]) -> ServerConfig:
         argv=list(argv),
         console=console,
         console_explicit=args.console_address is not None,
+        default_object_ownership=""
+        if args.default_object_ownership == "ObjectWriter"
+        else args.default_object_ownership,
     )
 
 
