@@ -60,13 +60,13 @@ def fill_with_objects(s3: Any, prefix: str, size: int, limit: int = 80) -> list[
 def fill_disk(mount: Path) -> Path:
     """Take every byte left on the filesystem (from outside the server)."""
     filler = mount / "filler-from-outside"
-    with open(filler, "ab") as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
-        except OSError:
-            pass
+    with open(filler, "ab", buffering=0) as fh:  # unbuffered: nothing left to flush
+        for block in (65536, 4096, 1):
+            try:
+                while fh.write(b"\0" * block):
+                    pass
+            except OSError:
+                continue
     return filler
 
 
