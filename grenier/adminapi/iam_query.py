@@ -3,8 +3,10 @@
 ``handle_iam(params, store, caller, request_id)`` returns ``(status, xml_body)``. The
 server dispatches here the signed requests whose SigV4 credential scope names the ``iam``
 service (``POST /`` with a form body holding ``Action=...``), after verifying the
-signature and resolving the caller. Only root, or a user whose policies allow
-``iam:<Action>`` (or MinIO's ``admin:`` equivalent), may call it.
+signature and resolving the caller. Every request acts on the caller's own account
+(``store`` is that account's view): its root may do everything, a user what its
+policies allow (``iam:<Action>``, or MinIO's ``admin:`` equivalent). The system
+administrator acts on the default account.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from grenier.iam.arn import ACCOUNT_ID
 from grenier.iam.errors import IamError
 from grenier.iam.evaluate import AccessRequest, Principal, is_allowed
 from grenier.iam.store import IamStore
@@ -143,7 +144,7 @@ def handle_iam(
 
 
 def _authorised(action: str, store: IamStore, caller: Principal) -> bool:
-    if caller.kind == "root":
+    if caller.is_account_root:
         return True
     if caller.kind != "user" or not caller.name:
         return False
@@ -153,7 +154,7 @@ def _authorised(action: str, store: IamStore, caller: Principal) -> bool:
         wanted.append(_ADMIN_EQUIVALENT[action])
     if action in _KEY_ACTIONS:
         wanted.append("admin:CreateServiceAccount")
-    resource = f"arn:aws:iam::{ACCOUNT_ID}:*"
+    resource = f"arn:aws:iam::{caller.account_id}:*"
     return any(
         is_allowed(AccessRequest(caller, name, None, None, resource=resource), policies, None)
         for name in wanted
@@ -161,9 +162,7 @@ def _authorised(action: str, store: IamStore, caller: Principal) -> bool:
 
 
 def _caller_arn(caller: Principal) -> str:
-    if caller.kind == "user" and caller.name:
-        return f"arn:aws:iam::{ACCOUNT_ID}:user/{caller.name}"
-    return "anonymous"
+    return caller.principal_arn or "anonymous"
 
 
 def _error(code: str, message: str, request_id: str) -> tuple[int, bytes]:

@@ -56,8 +56,9 @@ class IamRoute:
             code = _CODES.get(err.code, err.code)
             body = iam_xml.error(code, err.text, request_id)
             return _xml(err.http_status, body)
+        store = self.store.for_account(caller.account_id)
         status, body = await asyncio.to_thread(
-            handle_iam, params, self.store, caller, request_id, reserved_keys=self.reserved
+            handle_iam, params, store, caller, request_id, reserved_keys=self.reserved
         )
         return _xml(status, body)
 

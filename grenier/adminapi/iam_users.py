@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from grenier.iam.arn import ACCOUNT_ID
+from grenier.iam.arn import root_arn
 from grenier.iam.errors import IamError
 from grenier.iam.evaluate import Principal
 from grenier.iam.records import User
@@ -26,6 +26,11 @@ def _target_user(params: Params, caller: Principal) -> str:
     raise IamError("ValidationError", "Root credentials come from the server configuration.")
 
 
+def _root_keys(params: Params, caller: Principal) -> bool:
+    """An account root naming no user manages its own root keys (as on AWS)."""
+    return caller.kind == "account" and not params.get("UserName")
+
+
 def create_user(params: Params, store: IamStore, caller: Principal) -> Element:
     result = Element("Result")
     created = store.create_user(params.need("UserName"), params.get("Path") or "/")
@@ -35,8 +40,9 @@ def create_user(params: Params, store: IamStore, caller: Principal) -> Element:
 
 def get_user(params: Params, store: IamStore, caller: Principal) -> Element:
     result = Element("Result")
-    if not params.get("UserName") and caller.kind == "root":
-        root = User("root", ACCOUNT_ID, f"arn:aws:iam::{ACCOUNT_ID}:root", "/", _EPOCH)
+    if not params.get("UserName") and caller.is_account_root:
+        account = caller.account_id
+        root = User("root", account, root_arn(account), "/", _EPOCH)
         result.append(x.user(root))
         return result
     result.append(x.user(store.get_user(_target_user(params, caller))))
@@ -58,7 +64,10 @@ def create_access_key(params: Params, store: IamStore, caller: Principal) -> Ele
     chosen_key, chosen_secret = params.get("AccessKeyId"), params.get("SecretAccessKey")
     if bool(chosen_key) != bool(chosen_secret):
         raise IamError("ValidationError", "AccessKeyId and SecretAccessKey go together.")
-    created = store.create_access_key(_target_user(params, caller), chosen_key, chosen_secret)
+    if _root_keys(params, caller):
+        created = store.create_root_key()
+    else:
+        created = store.create_access_key(_target_user(params, caller), chosen_key, chosen_secret)
     result = Element("Result")
     result.append(x.access_key(created))
     return result
@@ -88,18 +97,27 @@ def untag_user(params: Params, store: IamStore, caller: Principal) -> None:
 
 
 def list_access_keys(params: Params, store: IamStore, caller: Principal) -> Element:
-    keys = store.list_access_keys(_target_user(params, caller))
+    if _root_keys(params, caller):
+        keys = store.list_root_keys()
+    else:
+        keys = store.list_access_keys(_target_user(params, caller))
     items = [x.access_key(k, "member") for k in keys]
     return paged(Element("Result"), params, "AccessKeyMetadata", items)
 
 
 def update_access_key(params: Params, store: IamStore, caller: Principal) -> None:
     key = params.need("AccessKeyId")
+    if _root_keys(params, caller) and store.user_for_key(key) is None:
+        store.update_root_key(key, params.need("Status"))
+        return
     store.update_access_key(_key_owner(params, store, caller, key), key, params.need("Status"))
 
 
 def delete_access_key(params: Params, store: IamStore, caller: Principal) -> None:
     key = params.need("AccessKeyId")
+    if _root_keys(params, caller) and store.user_for_key(key) is None:
+        store.update_root_key(key, None)
+        return
     store.delete_access_key(_key_owner(params, store, caller, key), key)
 
 

@@ -1,4 +1,5 @@
-"""`grenier admin user|policy|group`: identities and their policies (mc's verbs).
+"""`grenier admin user|policy|group|scrub`: identities and their policies (mc's verbs), and
+the data-integrity check.
 
 Everything goes through the server's AWS IAM API (:mod:`grenier.client.admin_iam`), so an
 alias's keys need IAM rights (root, or a user with ``consoleAdmin``).
@@ -8,18 +9,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
-from grenier.cli import admin_archive, admin_ops
+from grenier.cli import admin_accounts, admin_archive, admin_ops
+from grenier.cli.base import finish
 from grenier.cli.output import get_output, output_options
+from grenier.client.admin_api import AdminApi
 from grenier.client.admin_iam import IamAdmin
 from grenier.client.errors import ClientError
+from grenier.client.units import human_size
 
 
 @click.group("admin")
 def admin() -> None:
-    """Manage users, groups and policies on a Grenier (or IAM-compatible) server."""
+    """Manage accounts, users, groups and policies on a Grenier (or IAM-compatible) server."""
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -268,8 +273,59 @@ def group_info(alias: str, name: str) -> None:
     get_output().record({"op": "group-info", **info}, text)
 
 
+# --- data integrity -----------------------------------------------------------------------
+
+
+def _scrub_line(item: dict[str, Any]) -> str:
+    where = f"{item['bucket']}/{item['key']}"
+    version = item["versionId"]
+    if version != "null":
+        where += f" (version {version})" if not version.startswith("upload ") else f" ({version})"
+    line = f"DAMAGED  {where}: {item['problem']}: {item['detail']}"
+    if item["repaired"]:
+        line += f"; repaired from version {item['goodCopy']}"
+    elif item["goodCopy"]:
+        line += f"; a good copy is version {item['goodCopy']} (repair with --repair)"
+    else:
+        line += "; no good copy on this server"
+    return line
+
+
+@admin.command("scrub")
+@click.argument("alias")
+@click.option("--bucket", help="Only this bucket.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Point damaged versions at a good copy of the same bytes when their key has one.",
+)
+@output_options
+def scrub(alias: str, bucket: str | None, repair: bool) -> None:
+    """Re-hash every object stored on ALIAS against its recorded checksum and report
+    damage (bitrot, truncated or missing data files); root keys only. Exits 1 while
+    damage remains."""
+    doc = AdminApi(alias).scrub(bucket, repair)
+    out = get_output()
+    for item in doc["damaged"]:
+        out.record({"op": "scrub-damage", "alias": alias, **item}, _scrub_line(item))
+    left = len(doc["damaged"]) - doc["repaired"]
+    summary = (
+        f"Scrubbed {doc['versions']} object version(s) and {doc['parts']} upload part(s) "
+        f"({human_size(doc['bytes'])}) on `{alias}`: {len(doc['damaged'])} damaged"
+        + (f", {doc['repaired']} repaired" if repair else "")
+    )
+    out.record(
+        {"op": "scrub", "alias": alias, **{k: v for k, v in doc.items() if k != "damaged"}},
+        summary,
+    )
+    finish(left == 0)
+
+
 # --- operator commands (grenier.cli.admin_ops) ---------------------------------------------
 admin.add_command(admin_ops.info)
 admin.add_command(admin_ops.trace)
 admin.add_command(admin_ops.prometheus)
 admin.add_command(admin_archive.archive)
+
+# --- accounts (grenier.cli.admin_accounts) ---------------------------------------------------
+admin.add_command(admin_accounts.account)

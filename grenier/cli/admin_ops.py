@@ -40,6 +40,14 @@ def info(alias: str) -> None:
         f"{human_size(doc['usage'])} used, {human_size(doc['free_space'])} free "
         f"of {human_size(doc['total_space'])}",
     ]
+    accounts = doc.get("accounts") or []
+    if len(accounts) > 1:  # a single-account server shows what it always showed
+        lines.append("   Accounts:")
+        lines += [
+            f"     {a['account']}: {a['buckets']} bucket(s), {a['objects']} object(s), "
+            f"{human_size(a['usage'])}"
+            for a in accounts
+        ]
     get_output().record({"op": "info", "alias": alias, **doc}, "\n".join(lines))
 
 

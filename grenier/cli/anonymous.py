@@ -45,13 +45,47 @@ def _read_policy(path: RemotePath) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _write_policy(path: RemotePath, doc: dict[str, Any] | None) -> None:
+def _write_policy(path: RemotePath, doc: dict[str, Any] | str | None) -> None:
     s3 = connect(path.alias).s3
-    with errors(f"set policy of {path.alias}/{path.bucket}"):
+    what = f"set policy of {path.alias}/{path.bucket}"
+    with errors(what):
         if doc is None:
             s3.delete_bucket_policy(Bucket=path.bucket)
-        else:
-            s3.put_bucket_policy(Bucket=path.bucket, Policy=json.dumps(doc))
+            return
+        try:
+            s3.put_bucket_policy(
+                Bucket=path.bucket, Policy=doc if isinstance(doc, str) else json.dumps(doc)
+            )
+        except Exception as exc:
+            if _blocked(exc):
+                raise ClientError(
+                    f"{what}: refused by Block Public Access (BlockPublicPolicy is on for this "
+                    "bucket or its account): anonymous access cannot be granted until it is off",
+                    code="AccessDenied",
+                ) from None
+            raise
+    _warn_if_ignored(path)
+
+
+def _blocked(exc: Exception) -> bool:
+    error = (getattr(exc, "response", None) or {}).get("Error", {})
+    return error.get("Code") == "AccessDenied" and "BlockPublicPolicy" in str(
+        error.get("Message", "")
+    )
+
+
+def _warn_if_ignored(path: RemotePath) -> None:
+    """RestrictPublicBuckets keeps a public policy from granting anything: say so."""
+    s3 = connect(path.alias).s3
+    try:
+        block = s3.get_public_access_block(Bucket=path.bucket)["PublicAccessBlockConfiguration"]
+    except Exception:  # noqa: BLE001 - none set, or a server without the call
+        return
+    if block.get("RestrictPublicBuckets"):
+        get_output().warn(
+            f"{path.alias}/{path.bucket}: RestrictPublicBuckets is on, so a public policy "
+            "grants anonymous callers nothing until it is turned off"
+        )
 
 
 @click.group("anonymous")
@@ -113,9 +147,7 @@ def list_(target: str) -> None:
 def set_json(file: Path, target: str) -> None:
     """Set the bucket policy of ALIAS/BUCKET from a JSON FILE."""
     path = _target(target)
-    text = file.read_text()
-    with errors(f"set policy of {path.alias}/{path.bucket}"):
-        connect(path.alias).s3.put_bucket_policy(Bucket=path.bucket, Policy=text)
+    _write_policy(path, file.read_text())
     get_output().record(
         {"op": "set-json", "target": str(path), "file": str(file)},
         f"Access permission for `{path}` is set from `{file}`",

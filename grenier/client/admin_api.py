@@ -1,8 +1,9 @@
-"""Grenier's admin JSON API (quotas, usage), signed with SigV4 by botocore.
+"""Grenier's admin JSON API (quotas, usage, accounts, scrub), signed with SigV4 by botocore.
 
 The server side is ``grenier.adminapi.admin_routes``: ``/grenier/admin/v1/quota``,
 ``usage``, ``info`` and ``trace`` on the S3 endpoint (root, or a user allowed the route's
-``admin:`` action).
+``admin:`` action; an account's root for its own buckets' quota and usage), and
+``grenier.adminapi.accounts_route`` (``/grenier/admin/v1/accounts``: the server's root).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from grenier.client.config import Alias, get_alias
 from grenier.client.errors import ClientError
@@ -67,7 +68,12 @@ class AdminApi:
             raise ClientError(f"{what}: cannot reach {self.alias.url}", code="Unreachable") from exc
 
     def call(
-        self, method: str, route: str, query: dict[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        route: str,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        timeout: float | None = TIMEOUT,
     ) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else b""
         prepared = self.prepare(method, route, query, data)
@@ -86,6 +92,35 @@ class AdminApi:
     def usage(self, bucket: str | None = None) -> dict[str, Any]:
         return self.call("GET", "usage", {"bucket": bucket} if bucket else None)
 
+    def scrub(self, bucket: str | None = None, repair: bool = False) -> dict[str, Any]:
+        """Re-hash every stored object on the server (root only; may take long: no
+        timeout)."""
+        query = {"bucket": bucket} if bucket else {}
+        if repair:
+            query["repair"] = "true"
+        return self.call("POST", "scrub", query or None, timeout=None)
+
+    # --- accounts (the server's root only) -------------------------------------------------
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        return list(self.call("GET", "accounts").get("accounts", []))
+
+    def add_account(self, name: str, email: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": name}
+        if email:
+            body["email"] = email
+        return self.call("POST", "accounts", body=body)
+
+    def account_info(self, name: str) -> dict[str, Any]:
+        return self.call("GET", f"accounts/{quote(name, safe='')}")
+
+    def set_account_status(self, name: str, enabled: bool) -> dict[str, Any]:
+        status = "enabled" if enabled else "disabled"
+        return self.call("PUT", f"accounts/{quote(name, safe='')}", body={"accountStatus": status})
+
+    def remove_account(self, name: str) -> dict[str, Any]:
+        return self.call("DELETE", f"accounts/{quote(name, safe='')}")
+
 
 def _ssl(url: str) -> Any:
     if not url.startswith("https:"):
@@ -103,6 +138,8 @@ def _http_error(exc: urllib.error.HTTPError, what: str) -> ClientError:
     code = str(doc.get("Code") or f"HTTP{exc.code}")
     if code == "NoSuchBucket":
         return ClientError(f"{what}: no such bucket", code=code)
+    if code == "NoSuchEntity":
+        return ClientError(f"{what}: {doc.get('Message') or 'not found'}", code=code)
     if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
         return ClientError(f"{what}: access denied (admin API needs root keys)", code=code)
     if exc.code == 404 and not doc:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from grenier.client.errors import ClientError
 from grenier.console import (
+    admin_accounts,
     admin_groups,
     admin_policies,
     admin_users,
@@ -88,6 +89,7 @@ def routes() -> list[web.AbstractRouteDef]:
         r.get("/settings/{bucket}", bucket_settings.page),
         r.post("/settings/{bucket}/{section}", bucket_settings.update),
         *admin_users.routes(),
+        *admin_accounts.routes(),
         *admin_groups.routes(),
         *admin_policies.routes(),
         r.get("/monitor", monitor.dashboard),

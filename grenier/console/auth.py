@@ -68,7 +68,7 @@ async def _capabilities(connection: UserConnection) -> tuple[bool, bool]:
 
     can_admin, is_root = await asyncio.gather(
         probe("list users", lambda: connection.iam.iam.list_users(MaxItems=1)),
-        probe("usage", lambda: connection.admin.usage()),
+        probe("accounts", lambda: connection.admin.list_accounts()),  # the server's root only
     )
     return can_admin, is_root
 

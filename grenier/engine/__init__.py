@@ -28,6 +28,7 @@ from grenier.engine.multipart import MAX_PARTS, MIN_PART_SIZE
 from grenier.engine.ops_buckets import valid_bucket_name
 from grenier.engine.reading import OpenedObject
 from grenier.engine.recovery import mark_clean
+from grenier.engine.scrub import Damage, ScrubReport
 
 __all__ = [
     "ArchiveStatus",
@@ -40,6 +41,7 @@ __all__ = [
     "BodyHasher",
     "Bucket",
     "CompletedPart",
+    "Damage",
     "DeleteOutcome",
     "Digest",
     "Engine",
@@ -50,6 +52,7 @@ __all__ = [
     "ObjectVersion",
     "OpenedObject",
     "Part",
+    "ScrubReport",
     "Segment",
     "SweepStats",
     "Upload",

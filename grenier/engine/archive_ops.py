@@ -43,11 +43,12 @@ def archive_refused(bucket: str) -> EngineError:
 class ArchiveOps(ArchiveReads):
     # -- set-up ------------------------------------------------------------------------------
 
-    def configure_archives(self, archives: Mapping[str, str]) -> list[str]:
+    def configure_archives(self, archives: Mapping[str, str], owner: str) -> list[str]:
         """Make the index match the configured archives (start-up, one process): bucket
         rows created or re-pointed, rows of archives no longer configured removed with
         their catalogue. EngineError(BucketAlreadyExists) when a configured name is a
-        bucket of objects. Returns what changed, for the log."""
+        bucket of objects. ``owner``: the canonical ID of the account new archive buckets
+        belong to. Returns what changed, for the log."""
         self.committer.run(lambda c: [c.execute(s) for s in catalog.DDL.split(";") if s.strip()])
         notes: list[str] = []
         for bucket in self.list_buckets():
@@ -55,7 +56,7 @@ class ArchiveOps(ArchiveReads):
                 self.committer.run(lambda c, n=bucket.name: _txn_drop(c, n))  # type: ignore[misc]
                 notes.append(f"archive bucket {bucket.name} is no longer configured: removed")
         for name, path in archives.items():
-            self.committer.run(lambda c, n=name, p=path: _txn_archive(c, n, p))  # type: ignore[misc]
+            self.committer.run(lambda c, n=name, p=path: _txn_archive(c, n, p, owner))  # type: ignore[misc]
         return notes
 
     def attach_archives(self, archives: Mapping[str, str]) -> None:
@@ -226,13 +227,13 @@ class _CopyHasher:
         return {self._checksum[0]: self._checksum[1].b64digest()}
 
 
-def _txn_archive(conn: Any, name: str, path: str) -> None:
+def _txn_archive(conn: Any, name: str, path: str, owner: str) -> None:
     """Create the archive's bucket, or re-point it; refuse a bucket of objects."""
     config = {"archive": {"path": path}}
     try:
         current = buckets.get(conn, name)
     except EngineError:
-        buckets.txn_create(conn, name, "root", config)
+        buckets.txn_create(conn, name, owner, config)
     else:
         if "archive" not in current.config:
             raise EngineError(

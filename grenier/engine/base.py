@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 from grenier.engine import killpoints, recovery, schema
 from grenier.engine.committer import Committer
+from grenier.engine.errors import EngineError
 from grenier.engine.files import GARBAGE_PENDING, FileStore
+from grenier.engine.space import Reserve, is_disk_full
 
 T = TypeVar("T")
 
@@ -31,6 +33,7 @@ INLINE_LIMIT = 128 * 1024  # bodies up to this size live in the index row (one f
 class EngineConfig:
     durable: bool = True
     inline_limit: int = INLINE_LIMIT
+    reserve: int | None = None  # bytes of disk kept for deletes (None: the default)
 
 
 class EngineBase:
@@ -38,6 +41,8 @@ class EngineBase:
         self.root = Path(root)
         self.config = config or EngineConfig()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.space = Reserve(self.root, self.config.reserve)
+        self.space.release_if_low()  # before SQLite needs room to open its files
         self.files = FileStore(self.root, durable=self.config.durable)
         self.db_path = self.root / "meta.db"
         self._local = threading.local()
@@ -58,8 +63,11 @@ class EngineBase:
         return conn
 
     def recover(self) -> recovery.RecoveryReport:
-        """Start-up recovery (see :mod:`grenier.engine.recovery`); before serving."""
-        return recovery.recover(self.writer, self.files, self.root)
+        """Start-up recovery (see :mod:`grenier.engine.recovery`), then the disk reserve
+        is laid down if missing and there is room; before serving."""
+        report = recovery.recover(self.writer, self.files, self.root)
+        self.space.ensure()
+        return report
 
     def close(self, *, clean: bool = True) -> None:
         self.committer.close()
@@ -78,30 +86,50 @@ class EngineBase:
         *,
         files: Sequence[str] = (),
         key: str | None = None,
+        adds_data: bool = False,
     ) -> T:
         """Run ``fn`` in the next group commit; returns once it is durable. ``files``:
         data files published for this transaction, removed if it is refused. ``key``:
         the object key written (test kill points, :mod:`grenier.engine.killpoints`).
+        On a full disk, a transaction that ``adds_data`` is refused
+        (InsufficientStorage); any other releases the disk reserve and is retried.
 
         If the caller is cancelled while the transaction may still commit, the files
         stay until its outcome is known, and go only on a definite refusal (the job
         raised, or was cancelled before its batch began)."""
         if self._kill is not None:
             self._kill.reached("after-publish", key)
-        job = self.committer.submit(fn)
-        try:
-            result = await asyncio.wrap_future(job)
-        except asyncio.CancelledError:
-            if files:
-                job.add_done_callback(lambda done: self._drop_if_refused(done, files))
-            raise
-        except BaseException:
-            self._drop(files)
-            raise
+        retry = not adds_data
+        while True:
+            job = self.committer.submit(fn)
+            try:
+                result = await asyncio.wrap_future(job)
+                break
+            except asyncio.CancelledError:
+                if files:
+                    job.add_done_callback(lambda done: self._drop_if_refused(done, files))
+                raise
+            except sqlite3.Error as exc:
+                if not is_disk_full(exc):
+                    self._drop(files)
+                    raise
+                if retry and self.space.release():
+                    retry = False  # once more, with the reserve's room
+                    continue
+                self._drop(files)
+                raise EngineError("InsufficientStorage") from exc
+            except BaseException:
+                self._drop(files)
+                raise
         self.collect_garbage()
         if self._kill is not None:
             self._kill.reached("after-commit", key)
         return result
+
+    def check_space(self) -> None:
+        """Refuse a data write on a disk with no room left beside the reserve (507)."""
+        if not self.space.writes_allowed():
+            raise EngineError("InsufficientStorage")
 
     def _drop(self, files: Sequence[str]) -> None:
         for rel in files:

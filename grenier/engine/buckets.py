@@ -63,12 +63,12 @@ def txn_delete(conn: sqlite3.Connection, name: str) -> None:
 
 
 def txn_update(conn: sqlite3.Connection, name: str, update: Callable[[Bucket], None]) -> Bucket:
-    """Read-modify-write of a bucket's settings (versioning, quota, config): ``update``
-    changes a private copy; it may raise to refuse."""
+    """Read-modify-write of a bucket's settings (versioning, quota, config, owner):
+    ``update`` changes a private copy; it may raise to refuse."""
     bucket = get(conn, name, shared=False)
     update(bucket)
     conn.execute(
-        "UPDATE buckets SET versioning = ?, quota = ?, config = ? WHERE name = ?",
-        (bucket.versioning, bucket.quota, json.dumps(bucket.config), name),
+        "UPDATE buckets SET versioning = ?, quota = ?, config = ?, owner = ? WHERE name = ?",
+        (bucket.versioning, bucket.quota, json.dumps(bucket.config), bucket.owner, name),
     )
     return bucket

@@ -9,7 +9,7 @@
   complete, abort, list;
 * archive buckets (:mod:`grenier.engine.archive_ops`): directory trees served
   read-only in place, with virtual Zarr over their netCDF files;
-* background work here: lifecycle rules.
+* background and maintenance work here: lifecycle rules, scrub.
 
 Everything it takes and returns is a plain value (records from
 :mod:`grenier.engine.model`, bytes, file descriptors in an ``OpenedObject``); refusals
@@ -20,12 +20,16 @@ checks that).
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
-from grenier.engine import lifecycle
+from grenier.engine import lifecycle, scrub
 from grenier.engine.archive_ops import ArchiveOps
 from grenier.engine.errors import EngineError
+from grenier.engine.files import disk_full_refused
 from grenier.engine.lifecycle import SweepStats
+from grenier.engine.model import ObjectVersion, Segment
+from grenier.engine.scrub import ScrubReport
 
 
 class Engine(ArchiveOps):
@@ -64,3 +68,34 @@ class Engine(ArchiveOps):
             total.add(
                 await self._commit(lambda c: lifecycle.txn_abort_uploads(c, bucket, rule, now, day))
             )
+
+    async def scrub(self, bucket: str | None = None, repair: bool = False) -> ScrubReport:
+        """Re-hash every stored object version (and stored part) of ``bucket`` (or of
+        every bucket) against its recorded ETag; see :mod:`grenier.engine.scrub`. With
+        ``repair``, a damaged version that has a good copy among its key's versions is
+        pointed at new links to that copy's files."""
+        if bucket is not None:
+            self.get_bucket(bucket)
+        loop = asyncio.get_running_loop()
+        report, repairable = await loop.run_in_executor(
+            None, lambda: scrub.scan(self.reader, self.files, bucket)
+        )
+        if repair:
+            for damage, damaged, good in repairable:
+                damage.repaired = await self._restore(damaged, good)
+        return report
+
+    async def _restore(self, damaged: ObjectVersion, good: ObjectVersion) -> bool:
+        loop = asyncio.get_running_loop()
+        with disk_full_refused():
+            links = await loop.run_in_executor(
+                None, lambda: [Segment(self.files.link(s.file), s.size) for s in good.segments]
+            )
+        restored: bool = await self._commit(
+            lambda c: scrub.txn_restore(c, damaged, links, good.inline),
+            files=[s.file for s in links],
+        )
+        if not restored:
+            for seg in links:
+                self.files.remove(seg.file)
+        return restored

@@ -25,6 +25,8 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from grenier.engine import stats
@@ -69,6 +71,18 @@ def insufficient_storage(exc: OSError) -> EngineError | None:
     if exc.errno in NO_SPACE:
         return EngineError("InsufficientStorage")
     return None
+
+
+@contextmanager
+def disk_full_refused() -> Iterator[None]:
+    """Turn a full disk met while writing data files into InsufficientStorage."""
+    try:
+        yield
+    except OSError as exc:
+        refusal = insufficient_storage(exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
 
 
 class FileStore:

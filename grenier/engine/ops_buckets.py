@@ -51,6 +51,14 @@ class BucketOps(EngineBase):
         gets a private copy of the record, changes it in place, or raises to refuse."""
         return await self._commit(lambda c: buckets.txn_update(c, name, update))
 
+    def update_bucket_sync(self, name: str, update: Callable[[Bucket], None]) -> Bucket:
+        """:meth:`update_bucket` for start-up code that runs outside the event loop (or
+        before serving): blocks the calling thread until the change is committed."""
+        bucket: Bucket = self.committer.submit(
+            lambda c: buckets.txn_update(c, name, update)
+        ).result()
+        return bucket
+
     def check_room(
         self,
         bucket: Bucket,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from grenier.engine import copying, multipart
+from grenier.engine.files import disk_full_refused
 from grenier.engine.ingest import Body, ingest
 from grenier.engine.model import (
     CompletedPart,
@@ -70,6 +71,7 @@ class MultipartOps(ObjectOps):
         self, bucket: str, key: str, upload_id: str, number: int, body: Body
     ) -> Part:
         """Store part ``number`` (replacing an earlier one): always its own data file."""
+        self.check_space()
         staged = await ingest(self.files, body, -1)
         return await self._put_part(bucket, key, upload_id, number, staged)
 
@@ -84,10 +86,12 @@ class MultipartOps(ObjectOps):
         number: int,
     ) -> Part:
         """Part ``number`` made of ``length`` bytes of an opened source from ``start``."""
+        self.check_space()
         loop = asyncio.get_running_loop()
-        staged = await loop.run_in_executor(
-            None, copying.copy_range, self.files, source, start, length
-        )
+        with disk_full_refused():
+            staged = await loop.run_in_executor(
+                None, copying.copy_range, self.files, source, start, length
+            )
         return await self._put_part(bucket, key, upload_id, number, staged)
 
     async def _put_part(
@@ -97,6 +101,7 @@ class MultipartOps(ObjectOps):
             lambda c: multipart.txn_put_part(c, bucket, key, upload_id, number, staged),
             files=[staged.file] if staged.file else [],
             key=key,
+            adds_data=True,
         )
 
     async def complete_upload(

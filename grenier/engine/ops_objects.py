@@ -15,6 +15,7 @@ from typing import Any
 
 from grenier.engine import copying, listing, objects
 from grenier.engine.errors import EngineError
+from grenier.engine.files import disk_full_refused
 from grenier.engine.ingest import Body, Digest, ingest
 from grenier.engine.model import (
     DeleteOutcome,
@@ -105,6 +106,7 @@ class ObjectOps(BucketOps):
         cond: WriteConditions | None = None,
     ) -> ObjectVersion:
         """Store ``body`` as the new current version of ``key`` (PutObject, POST)."""
+        self.check_space()
         staged = await ingest(self.files, body, self.config.inline_limit)
         new = NewObject(meta=meta or {}, tags=tags or {})
         segments = segments_of(staged)
@@ -112,6 +114,7 @@ class ObjectOps(BucketOps):
             lambda c: objects.txn_put(c, bucket, key, staged, segments, new, cond),
             files=[s.file for s in segments],
             key=key,
+            adds_data=True,
         )
 
     async def copy_object(
@@ -128,6 +131,7 @@ class ObjectOps(BucketOps):
         """A new version of ``key`` with the bytes, ETag, checksums and part layout of an
         opened source (which the caller closes). ``checksum``: an algorithm the source
         has no checksum for, and a fresh digest to compute it with."""
+        self.check_space()
         src = source.version
         loop = asyncio.get_running_loop()
         checksums = dict(src.checksums)
@@ -136,7 +140,10 @@ class ObjectOps(BucketOps):
             checksums = {alg: await loop.run_in_executor(None, copying.checksum_of, source, digest)}
         segments: list[Segment] = []
         if src.segments:
-            segments = await loop.run_in_executor(None, copying.link_segments, self.files, source)
+            with disk_full_refused():
+                segments = await loop.run_in_executor(
+                    None, copying.link_segments, self.files, source
+                )
         staged = Staged(size=src.size, md5_hex=src.etag, inline=src.inline, checksums=checksums)
         new = NewObject(
             meta=meta, tags=tags, etag=src.etag, checksums=checksums, parts=list(src.parts)
@@ -145,6 +152,7 @@ class ObjectOps(BucketOps):
             lambda c: objects.txn_put(c, bucket, key, staged, segments, new, cond),
             files=[s.file for s in segments],
             key=key,
+            adds_data=True,
         )
 
     async def delete_object(

@@ -140,4 +140,9 @@ def _background_sweep(root: Path, store: FileStore, started: float) -> None:
 
 
 def mark_clean(root: Path) -> None:
-    (root / CLEAN_MARKER).write_text("1")
+    """Record a clean stop (the next start skips the orphan sweep). On a full disk the
+    marker may not fit: the next start then sweeps, which is only slower."""
+    try:
+        (root / CLEAN_MARKER).write_text("1")
+    except OSError as exc:
+        log.warning("could not record a clean stop (%s): the next start sweeps for orphans", exc)

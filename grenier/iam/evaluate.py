@@ -1,14 +1,15 @@
-"""AWS's policy evaluation, for one request.
+"""AWS's policy language evaluated for one request: who the caller is, which statements
+apply to it, and the identity-only decision the IAM and admin APIs use.
 
-1. Root bypasses everything.
-2. An explicit ``Deny`` in any applicable statement (identity or bucket policy) wins.
-3. Otherwise an ``Allow`` from the identity policies (user, its groups) or from the bucket
-   policy (whose Principal matches) allows.
-4. Otherwise the request is implicitly denied.
+The decision for S3 resources (identity policies, bucket policy, ACLs, Block Public
+Access, across accounts) is :func:`grenier.iam.decide.decide`, built on the helpers here.
 
-Anonymous requests have no identity policies and match only bucket-policy statements whose
-Principal is ``"*"`` (or ``{"AWS": "*"}``); a ``NotPrincipal`` statement may deny them but
-never allows them.
+Principals: ``root`` is the system administrator (the server's credentials; it is also
+the default account's root), ``account`` an account's root user, ``user`` an IAM user
+of an account, ``anonymous`` an unsigned request.
+
+For :func:`is_allowed`: root is allowed; an explicit ``Deny`` in any applicable
+statement wins; otherwise an ``Allow`` allows; otherwise the request is denied.
 """
 
 from __future__ import annotations
@@ -17,24 +18,49 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .accounts import DEFAULT_ACCOUNT, DEFAULT_CANONICAL_ID
 from .actions import action_matches
-from .arn import principal_is_root, principal_user, resource_arn
+from .arn import DEFAULT_ACCOUNT_ID, PrincipalRef, parse_principal, resource_arn, root_arn
 from .patterns import substitute, wildcard_match
 from .policy import Policy, Statement
 
-__all__ = ["AccessRequest", "Principal", "is_allowed", "resource_arn", "request_context"]
+__all__ = [
+    "AccessRequest",
+    "Principal",
+    "is_allowed",
+    "request_context",
+    "resource_arn",
+    "statement_applies",
+]
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "root" | "user" | "anonymous"
+    kind: str  # "root" | "account" | "user" | "anonymous"
     name: str | None = None
     access_key: str | None = None
     user_id: str | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID
+    canonical_id: str = DEFAULT_CANONICAL_ID
+    account_name: str = DEFAULT_ACCOUNT
+    arn: str = ""
 
     @classmethod
     def anonymous(cls) -> Principal:
-        return cls("anonymous")
+        return cls("anonymous", account_id="", canonical_id="", account_name="")
+
+    @property
+    def is_account_root(self) -> bool:
+        """The root user of its account (the system administrator counts for default)."""
+        return self.kind in ("root", "account")
+
+    @property
+    def principal_arn(self) -> str:
+        if self.arn:
+            return self.arn
+        if self.kind == "user" and self.name:
+            return f"arn:aws:iam::{self.account_id}:user/{self.name}"
+        return root_arn(self.account_id) if self.account_id else ""
 
 
 @dataclass
@@ -59,8 +85,13 @@ def request_context(
     out: dict[str, str | list[str]] = {
         "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(moment.timestamp())),
-        "aws:PrincipalType": {"root": "Account", "user": "User"}.get(principal.kind, "Anonymous"),
+        "aws:PrincipalType": {"root": "Account", "account": "Account", "user": "User"}.get(
+            principal.kind, "Anonymous"
+        ),
     }
+    if principal.kind != "anonymous":
+        out["aws:PrincipalAccount"] = principal.account_id
+        out["aws:PrincipalArn"] = principal.principal_arn
     if principal.kind == "user" and principal.name:
         out["aws:username"] = principal.name
         out["aws:userid"] = principal.user_id or principal.name
@@ -74,11 +105,8 @@ def is_allowed(
     bucket_policy: Policy | None,
     resource_policies: Sequence[Policy] = (),
 ) -> bool:
-    """True if the request is allowed (see the module docstring for the rules).
-
-    ``resource_policies`` are further resource-based policies evaluated like the bucket
-    policy (the grants Grenier derives from canned ACLs).
-    """
+    """Identity and resource statements together, as within one account: explicit Deny
+    wins, then any Allow. Account roots are allowed unless a resource policy denies."""
     if req.principal.kind == "root":
         return True
     context = request_context(req.principal, req.context)
@@ -91,37 +119,74 @@ def is_allowed(
         applicable += [
             (resource_policy, s)
             for s in resource_policy.statements
-            if _principal_matches(s, req.principal)
+            if principal_match(s, req.principal) is not None
         ]
-    matched = [s for p, s in applicable if _statement_matches(s, p, req, context)]
+    matched = [s for p, s in applicable if statement_applies(s, p, req, context)]
     if any(s.effect == "Deny" for s in matched):
         return False
-    return any(s.effect == "Allow" for s in matched)
+    return req.principal.kind == "account" or any(s.effect == "Allow" for s in matched)
 
 
-def _principal_matches(statement: Statement, principal: Principal) -> bool:
+# --- principals ---------------------------------------------------------------------------
+
+DIRECT, ACCOUNT = "direct", "account"
+
+
+def principal_match(statement: Statement, principal: Principal) -> str | None:
+    """How a resource-policy statement's principal names the caller: ``direct`` (everyone,
+    the caller itself, or the account when the caller is its root), ``account`` (the
+    caller's account, the caller being one of its users: the account must delegate), or
+    None (not named)."""
     if statement.principals is not None:
-        return any(_names(value, principal) for value in statement.principals)
+        found = [_names(value, principal) for value in statement.principals]
+        if DIRECT in found:
+            return DIRECT
+        return ACCOUNT if ACCOUNT in found else None
     assert statement.not_principals is not None
     if any(_names(value, principal) for value in statement.not_principals):
-        return False
+        return None
     # NotPrincipal never grants anything to anonymous callers.
-    return principal.kind != "anonymous" or statement.effect == "Deny"
+    if principal.kind == "anonymous" and statement.effect != "Deny":
+        return None
+    return DIRECT
 
 
-def _names(value: str, principal: Principal) -> bool:
-    if value == "*":
-        return True
-    if principal.kind == "root":
-        return principal_is_root(value)
-    if principal.kind == "user":
-        return principal_user(value) == principal.name
-    return False
+def _names(value: str, principal: Principal) -> str | None:
+    ref = _parsed(value)
+    if ref.kind == "everyone":
+        return DIRECT
+    if principal.kind == "anonymous":
+        return None
+    if ref.kind == "canonical":
+        if ref.account != principal.canonical_id:
+            return None
+        return DIRECT if principal.is_account_root else ACCOUNT
+    if ref.kind == "other" or ref.account not in ("*", principal.account_id):
+        return None
+    if ref.kind == "account":
+        return DIRECT if principal.is_account_root else ACCOUNT
+    return DIRECT if principal.kind == "user" and ref.name == principal.name else None
 
 
-def _statement_matches(
+_REFS: dict[str, PrincipalRef] = {}
+
+
+def _parsed(value: str) -> PrincipalRef:
+    ref = _REFS.get(value)
+    if ref is None:
+        if len(_REFS) > 4096:
+            _REFS.clear()
+        ref = _REFS[value] = parse_principal(value)
+    return ref
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+def statement_applies(
     statement: Statement, policy: Policy, req: AccessRequest, context: dict[str, str | list[str]]
 ) -> bool:
+    """Action, resource and conditions all match (the principal is checked apart)."""
     if not _action_matches(statement, req.action):
         return False
     if not _resource_matches(statement, policy, req.arn, context):

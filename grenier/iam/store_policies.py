@@ -1,4 +1,4 @@
-"""Managed policies (versions, attachments) and inline user policies in the IAM store.
+"""Managed policies (versions, attachments) and inline user policies of one account.
 
 Built-in policies (:mod:`grenier.iam.builtin`) behave as AWS-managed policies: ARN
 ``arn:aws:iam::aws:policy/NAME``, attachable by that ARN or by the bare MinIO name, never
@@ -61,19 +61,26 @@ class PoliciesMixin(StoreBase):
     ) -> ManagedPolicy:
         check_name("policyName", name, 128)
         _validated(document, MANAGED_POLICY_MAX_CHARS)
-        arn, created = policy_arn(name, path), now_iso()
+        acct = self.account_id
+        arn, created = policy_arn(name, path, acct), now_iso()
         with self._write() as db:
             if (
                 builtin_name(name)
-                or db.execute("SELECT 1 FROM policies WHERE name = ?", (name,)).fetchone()
+                or db.execute(
+                    "SELECT 1 FROM policies WHERE account_id = ? AND name = ?", (acct, name)
+                ).fetchone()
             ):
                 raise IamError("EntityAlreadyExists", f"A policy called {name} already exists.")
             db.execute(
-                "INSERT INTO policies VALUES (?, ?, ?, ?, ?, 'v1', 2, ?, ?)",
-                (name, new_id("ANPA"), path, arn, description, created, created),
+                "INSERT INTO policies (account_id, name, policy_id, path, arn, description, "
+                "default_version, next_version, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'v1', 2, ?, ?)",
+                (acct, name, new_id("ANPA"), path, arn, description, created, created),
             )
             db.execute(
-                "INSERT INTO policy_versions VALUES (?, 'v1', ?, ?)", (name, document, created)
+                "INSERT INTO policy_versions (account_id, policy_name, version_id, document, "
+                "created) VALUES (?, ?, 'v1', ?, ?)",
+                (acct, name, document, created),
             )
         return self.get_policy(arn)
 
@@ -84,7 +91,9 @@ class PoliciesMixin(StoreBase):
             return builtin_arn(name)
         arn = ref if ref.startswith("arn:") else None
         row = self._one(
-            "SELECT arn FROM policies WHERE arn = ? OR (? IS NULL AND name = ?)", (arn, arn, ref)
+            "SELECT arn FROM policies WHERE account_id = ? AND "
+            "(arn = ? OR (? IS NULL AND name = ?))",
+            (self.account_id, arn, arn, ref),
         )
         if row is None:
             raise IamError("NoSuchEntity", f"Policy {ref} does not exist or is not attachable.")
@@ -92,7 +101,10 @@ class PoliciesMixin(StoreBase):
 
     def get_policy(self, ref: str) -> ManagedPolicy:
         arn = self.resolve_policy(ref)
-        count = self._one("SELECT COUNT(*) AS n FROM attachments WHERE policy_arn = ?", (arn,))["n"]
+        count = self._one(
+            "SELECT COUNT(*) AS n FROM attachments WHERE account_id = ? AND policy_arn = ?",
+            (self.account_id, arn),
+        )["n"]
         if arn.startswith(BUILTIN_POLICY_PREFIX):
             return _builtin_record(arn.removeprefix(BUILTIN_POLICY_PREFIX), count)
         return _policy(self._one("SELECT * FROM policies WHERE arn = ?", (arn,)), count)
@@ -101,7 +113,10 @@ class PoliciesMixin(StoreBase):
         """Scope ``AWS`` (built-ins), ``Local`` (created here) or ``All``."""
         arns = [builtin_arn(n) for n in BUILTIN_DOCUMENTS] if scope in ("All", "AWS") else []
         if scope in ("All", "Local"):
-            arns += [r["arn"] for r in self._rows("SELECT arn FROM policies ORDER BY name")]
+            rows = self._rows(
+                "SELECT arn FROM policies WHERE account_id = ? ORDER BY name", (self.account_id,)
+            )
+            arns += [r["arn"] for r in rows]
         found = [self.get_policy(arn) for arn in arns]
         return [p for p in found if p.attachment_count or not only_attached]
 
@@ -114,8 +129,9 @@ class PoliciesMixin(StoreBase):
                 )
             return _builtin_version(policy.name)
         row = self._one(
-            "SELECT * FROM policy_versions WHERE policy_name = ? AND version_id = ?",
-            (policy.name, version_id),
+            "SELECT * FROM policy_versions WHERE account_id = ? AND policy_name = ? "
+            "AND version_id = ?",
+            (self.account_id, policy.name, version_id),
         )
         if row is None:
             raise IamError(
@@ -128,12 +144,13 @@ class PoliciesMixin(StoreBase):
     def create_policy_version(self, ref: str, document: str, set_as_default: bool) -> PolicyVersion:
         policy = self._local_policy(ref)
         _validated(document, MANAGED_POLICY_MAX_CHARS)
-        created = now_iso()
+        created, acct = now_iso(), self.account_id
         with self._write() as db:
             row = db.execute(
-                "SELECT next_version, (SELECT COUNT(*) FROM policy_versions WHERE policy_name = ?) "
-                "FROM policies WHERE name = ?",
-                (policy.name, policy.name),
+                "SELECT next_version, (SELECT COUNT(*) FROM policy_versions "
+                "WHERE account_id = ? AND policy_name = ?) "
+                "FROM policies WHERE account_id = ? AND name = ?",
+                (acct, policy.name, acct, policy.name),
             ).fetchone()
             if row[1] >= MAX_VERSIONS:
                 raise IamError(
@@ -141,26 +158,34 @@ class PoliciesMixin(StoreBase):
                 )
             version_id = f"v{row[0]}"
             db.execute(
-                "INSERT INTO policy_versions VALUES (?, ?, ?, ?)",
-                (policy.name, version_id, document, created),
+                "INSERT INTO policy_versions (account_id, policy_name, version_id, document, "
+                "created) VALUES (?, ?, ?, ?, ?)",
+                (acct, policy.name, version_id, document, created),
             )
             default = version_id if set_as_default else policy.default_version
             db.execute(
                 "UPDATE policies SET next_version = next_version + 1, default_version = ?, "
-                "updated = ? WHERE name = ?",
-                (default, created, policy.name),
+                "updated = ? WHERE account_id = ? AND name = ?",
+                (default, created, acct, policy.name),
             )
         return PolicyVersion(version_id, document, set_as_default, created)
 
     def delete_policy(self, ref: str) -> None:
         policy = self._local_policy(ref)
+        acct = self.account_id
         with self._write() as db:
             if db.execute(
-                "SELECT 1 FROM attachments WHERE policy_arn = ?", (policy.arn,)
+                "SELECT 1 FROM attachments WHERE account_id = ? AND policy_arn = ?",
+                (acct, policy.arn),
             ).fetchone():
                 raise IamError("DeleteConflict", "Cannot delete a policy attached to entities.")
-            db.execute("DELETE FROM policy_versions WHERE policy_name = ?", (policy.name,))
-            db.execute("DELETE FROM policies WHERE name = ?", (policy.name,))
+            db.execute(
+                "DELETE FROM policy_versions WHERE account_id = ? AND policy_name = ?",
+                (acct, policy.name),
+            )
+            db.execute(
+                "DELETE FROM policies WHERE account_id = ? AND name = ?", (acct, policy.name)
+            )
 
     def _local_policy(self, ref: str) -> ManagedPolicy:
         policy = self.get_policy(ref)
@@ -177,16 +202,20 @@ class PoliciesMixin(StoreBase):
         arn = self.resolve_policy(ref)
         with self._write() as db:
             self._require(db, kind, entity)
-            db.execute("INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)", (kind, entity, arn))
+            db.execute(
+                "INSERT OR IGNORE INTO attachments (account_id, entity_kind, entity_name, "
+                "policy_arn) VALUES (?, ?, ?, ?)",
+                (self.account_id, kind, entity, arn),
+            )
 
     def detach_policy(self, kind: str, entity: str, ref: str) -> None:
         arn = self.resolve_policy(ref)
         with self._write() as db:
             self._require(db, kind, entity)
             cur = db.execute(
-                "DELETE FROM attachments WHERE entity_kind = ? AND entity_name = ? "
-                "AND policy_arn = ?",
-                (kind, entity, arn),
+                "DELETE FROM attachments WHERE account_id = ? AND entity_kind = ? "
+                "AND entity_name = ? AND policy_arn = ?",
+                (self.account_id, kind, entity, arn),
             )
             if cur.rowcount == 0:
                 raise IamError("NoSuchEntity", f"Policy {arn} was not found.")
@@ -196,9 +225,9 @@ class PoliciesMixin(StoreBase):
         with self._lock:
             self._require(self._conn, kind, entity)
         rows = self._rows(
-            "SELECT policy_arn FROM attachments WHERE entity_kind = ? AND entity_name = ? "
-            "ORDER BY policy_arn",
-            (kind, entity),
+            "SELECT policy_arn FROM attachments WHERE account_id = ? AND entity_kind = ? "
+            "AND entity_name = ? ORDER BY policy_arn",
+            (self.account_id, kind, entity),
         )
         return [(r["policy_arn"].rsplit("/", 1)[-1], r["policy_arn"]) for r in rows]
 
@@ -218,8 +247,9 @@ class PoliciesMixin(StoreBase):
         with self._write() as db:
             self._require_user(db, user)
             others = db.execute(
-                "SELECT document FROM inline_policies WHERE user_name = ? AND policy_name != ?",
-                (user, name),
+                "SELECT document FROM inline_policies WHERE account_id = ? AND user_name = ? "
+                "AND policy_name != ?",
+                (self.account_id, user, name),
             ).fetchall()
             total = non_whitespace_length(document) + sum(
                 non_whitespace_length(r[0]) for r in others
@@ -230,17 +260,19 @@ class PoliciesMixin(StoreBase):
                     f"Maximum policy size of {USER_INLINE_MAX_CHARS} bytes exceeded for user {user}",
                 )
             db.execute(
-                "INSERT OR REPLACE INTO inline_policies VALUES ("
-                "(SELECT name FROM users WHERE name = ?), ?, ?)",
-                (user, name, document),
+                "INSERT OR REPLACE INTO inline_policies (account_id, user_name, policy_name, "
+                "document) VALUES (?, (SELECT name FROM users WHERE account_id = ? AND name = ?), "
+                "?, ?)",
+                (self.account_id, self.account_id, user, name, document),
             )
 
     def get_user_policy(self, user: str, name: str) -> str:
         with self._lock:
             self._require_user(self._conn, user)
         row = self._one(
-            "SELECT document FROM inline_policies WHERE user_name = ? AND policy_name = ?",
-            (user, name),
+            "SELECT document FROM inline_policies WHERE account_id = ? AND user_name = ? "
+            "AND policy_name = ?",
+            (self.account_id, user, name),
         )
         if row is None:
             raise IamError("NoSuchEntity", f"The user policy with name {name} cannot be found.")
@@ -250,8 +282,9 @@ class PoliciesMixin(StoreBase):
         with self._lock:
             self._require_user(self._conn, user)
         rows = self._rows(
-            "SELECT policy_name FROM inline_policies WHERE user_name = ? ORDER BY policy_name",
-            (user,),
+            "SELECT policy_name FROM inline_policies WHERE account_id = ? AND user_name = ? "
+            "ORDER BY policy_name",
+            (self.account_id, user),
         )
         return [r["policy_name"] for r in rows]
 
@@ -259,7 +292,9 @@ class PoliciesMixin(StoreBase):
         with self._write() as db:
             self._require_user(db, user)
             cur = db.execute(
-                "DELETE FROM inline_policies WHERE user_name = ? AND policy_name = ?", (user, name)
+                "DELETE FROM inline_policies WHERE account_id = ? AND user_name = ? "
+                "AND policy_name = ?",
+                (self.account_id, user, name),
             )
             if cur.rowcount == 0:
                 raise IamError("NoSuchEntity", f"The user policy with name {name} cannot be found.")
@@ -267,14 +302,19 @@ class PoliciesMixin(StoreBase):
     # --- evaluation input ------------------------------------------------------------
 
     def _collect_policies(self, user: str) -> list[Policy]:
+        acct = self.account_id
         arns = self._rows(
-            "SELECT DISTINCT policy_arn FROM attachments WHERE "
+            "SELECT DISTINCT policy_arn FROM attachments WHERE account_id = ? AND ("
             "(entity_kind = 'user' AND entity_name = ?) OR (entity_kind = 'group' AND "
-            "entity_name IN (SELECT group_name FROM group_members WHERE user_name = ?))",
-            (user, user),
+            "entity_name IN (SELECT group_name FROM group_members "
+            "WHERE account_id = ? AND user_name = ?)))",
+            (acct, user, acct, user),
         )
         policies = [self._managed_document(r["policy_arn"]) for r in arns]
-        inline = self._rows("SELECT document FROM inline_policies WHERE user_name = ?", (user,))
+        inline = self._rows(
+            "SELECT document FROM inline_policies WHERE account_id = ? AND user_name = ?",
+            (acct, user),
+        )
         policies += [parse_identity_policy(r["document"]) for r in inline]
         return [p for p in policies if p is not None]
 
@@ -283,7 +323,8 @@ class PoliciesMixin(StoreBase):
             return BUILTIN_POLICIES.get(arn.removeprefix(BUILTIN_POLICY_PREFIX))
         row = self._one(
             "SELECT v.document FROM policies p JOIN policy_versions v "
-            "ON v.policy_name = p.name AND v.version_id = p.default_version WHERE p.arn = ?",
+            "ON v.account_id = p.account_id AND v.policy_name = p.name "
+            "AND v.version_id = p.default_version WHERE p.arn = ?",
             (arn,),
         )
         return parse_identity_policy(row["document"]) if row else None

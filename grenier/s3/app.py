@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from grenier.engine import Engine, EngineError
+from grenier.engine import Bucket, Engine, EngineError
 from grenier.s3 import archive, router
 from grenier.s3.auth import AuthContext, RequestView, authenticate
 from grenier.s3.context import S3Request
@@ -27,6 +27,7 @@ from grenier.s3.errors import S3Error, from_engine
 from grenier.s3.handlers import HANDLERS
 from grenier.s3.httputil import check_header_text
 from grenier.s3.responses import empty, error_response
+from grenier.s3.tenancy import Tenancy
 
 log = logging.getLogger("grenier.s3")
 
@@ -71,10 +72,15 @@ class S3Service:
     secret_lookup: SecretFor | None = None
     authorizer: Callable[[S3Request], None] | None = None
     principal_for: Callable[[str | None], Any] | None = None
-    # ListBuckets shows a non-root principal only the buckets this allows: (req, bucket).
-    bucket_filter: Callable[[S3Request, str], bool] | None = None
+    # ListBuckets shows a principal only the buckets this allows: (req, bucket record).
+    bucket_filter: Callable[[S3Request, Bucket], bool] | None = None
     # Per-item check inside multi-object operations (DeleteObjects): (req, op, key, version).
     item_authorizer: Callable[[S3Request, str, str, str | None], None] | None = None
+    # The decision again once the handler has read condition keys from the body
+    # (PutObjectTagging's tags): (req, extra condition keys).
+    body_authorizer: Callable[[S3Request, dict[str, str | list[str]]], None] | None = None
+    # Accounts: owners, ACL grantees, Block Public Access (grenier.s3.tenancy).
+    tenancy: Tenancy = field(default_factory=Tenancy)
     # Hooks run before routing (health-like endpoints, IAM/admin APIs, CORS preflight);
     # the first to return a response answers the request.
     pre_routes: list[Hook] = field(default_factory=list)

@@ -38,6 +38,12 @@ ERRORS: dict[str, tuple[int, str]] = {
         "You did not provide the number of bytes specified by the Content-Length HTTP header.",
     ),
     "InternalError": (500, "We encountered an internal error. Please try again."),
+    # A full disk (Grenier, like MinIO's XMinioStorageFull: WebDAV's 507). Deletes and
+    # metadata updates still work (the engine keeps a reserve for them).
+    "InsufficientStorage": (
+        507,
+        "The server's disk is full. Delete objects to free space, then retry.",
+    ),
     "InvalidAccessKeyId": (
         403,
         "The AWS access key ID you provided does not exist in our records.",
@@ -168,6 +174,11 @@ ERRORS: dict[str, tuple[int, str]] = {
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
     ),
     "InvalidPolicyDocument": (400, "Invalid Policy: Invalid JSON."),
+    # Accounts, ACL grantees.
+    "UnresolvableGrantByEmailAddress": (
+        400,
+        "The e-mail address you provided does not match any account on record.",
+    ),
 }
 
 

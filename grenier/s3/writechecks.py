@@ -1,5 +1,6 @@
-"""Checks every write makes before its body is read: canned ACL headers against the
-bucket's object ownership, and the early quota refusal.
+"""Checks every write makes before its body is read: the ACL it asks for against the
+bucket's object ownership and Block Public Access, who will own the object, and the
+early quota refusal.
 
 The quota check here only looks at the declared size, to refuse an upload that cannot
 fit before receiving it (``Engine.check_room``); the engine's transaction checks again,
@@ -8,9 +9,12 @@ and that is the check that holds under concurrency.
 
 from __future__ import annotations
 
+from typing import Any
+
 from grenier.engine import Bucket
-from grenier.s3.acls import check_allowed, check_canned
+from grenier.s3.acls import RequestedAcl, check_acl_allowed, new_object_owner, write_acl
 from grenier.s3.context import S3Request
+from grenier.s3.tenancy import FOREIGN
 
 
 def declared_size(req: S3Request) -> int | None:
@@ -24,10 +28,32 @@ def check_quota(req: S3Request, bucket: Bucket, part: tuple[str, int] | None = N
         req.engine.check_room(bucket, req.key, declared_size(req), part)
 
 
-def object_acl(req: S3Request, bucket: Bucket) -> str | None:
-    """The canned ACL to store on the new object (None for private), validated."""
-    acl = req.headers.get("x-amz-acl")
-    if acl is None:
-        return None
-    check_allowed(bucket, check_canned(acl))
-    return None if acl == "private" else acl
+async def object_acl(
+    req: S3Request, bucket: Bucket, form: RequestedAcl | None = None, *, in_form: bool = False
+) -> dict[str, Any]:
+    """The ownership entries to store in the new object's meta: ``acl`` (the ACL the
+    request asks for, validated; absent for private) and ``owner`` (absent when the
+    bucket's owner owns it). ``in_form``: the ACL is a POST form's field (``form``)."""
+    requested = form if in_form else write_acl(req, bucket)
+    if in_form and requested is not None:
+        check_acl_allowed(bucket, requested, req.service.tenancy)
+    entries: dict[str, Any] = {}
+    if requested is not None and requested.stored is not None:
+        entries["acl"] = requested.stored
+    owner = new_object_owner(req, bucket, requested)
+    if owner is not None:
+        entries["owner"] = owner
+        await _note_foreign(req, bucket)
+    return entries
+
+
+async def _note_foreign(req: S3Request, bucket: Bucket) -> None:
+    """Mark the bucket as holding objects of another account (the access layer then
+    reads an object's owner before deciding on it). Once per bucket."""
+    if bucket.config.get(FOREIGN):
+        return
+
+    def update(record: Bucket) -> None:
+        record.config[FOREIGN] = True
+
+    await req.engine.update_bucket(bucket.name, update)

@@ -2,7 +2,8 @@
 authorization (``grenier.adminapi.admin_routes.AdminRoute.add``):
 
 * ``GET /grenier/admin/v1/info`` (``admin:ServerInfo``): version, uptime, workers,
-  durability, TLS, buckets, objects, usage, free space, audit targets;
+  durability, TLS, buckets, objects, usage, free space, audit targets, and buckets,
+  objects and usage per account;
 * ``GET /grenier/admin/v1/trace?status-code=N&path=GLOB&verbose=true`` (``admin:ServerTrace``):
   a stream of JSON lines, one per finished request on any worker, until the client leaves;
   an empty line every 15 s keeps idle proxies and clients from timing out.
@@ -21,6 +22,7 @@ from aiohttp import web
 
 from grenier import __version__
 from grenier.s3.errors import S3Error
+from grenier.s3.tenancy import owner_of
 from grenier.server.runtime import Runtime
 from grenier.server.trace import TraceBus, TraceFilter
 
@@ -77,8 +79,23 @@ class ServerAdmin:
             "free_space": vfs.f_bavail * vfs.f_frsize,
             "total_space": vfs.f_blocks * vfs.f_frsize,
             "audit": self.audit,
+            "accounts": self._accounts(buckets),
         }
         return web.Response(text=json.dumps(doc), content_type="application/json")
+
+    def _accounts(self, buckets: list[Any]) -> list[dict[str, Any]]:
+        """Buckets, objects and bytes per account (accounts that own no bucket: zeros)."""
+        tenancy = self.service.tenancy
+        totals: dict[str, dict[str, Any]] = {}
+        for name in tenancy.account_names():
+            totals[name] = {"account": name, "buckets": 0, "objects": 0, "usage": 0}
+        for bucket in buckets:
+            name = tenancy.display_name(owner_of(bucket))
+            row = totals.setdefault(name, {"account": name, "buckets": 0, "objects": 0, "usage": 0})  # fmt: skip
+            row["buckets"] += 1
+            row["objects"] += bucket.objects
+            row["usage"] += bucket.size
+        return sorted(totals.values(), key=lambda r: str(r["account"]))
 
     async def stream_trace(self, request: web.Request, body: bytes) -> web.StreamResponse:
         query = dict(parse_qsl(request.raw_path.partition("?")[2]))

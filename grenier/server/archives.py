@@ -2,7 +2,8 @@
 
 * :func:`prepare` (start-up, first process, before any worker): each archive's name must
   be a bucket name and its path a readable directory; the index is made to match
-  (``Engine.configure_archives``); the log says when virtual Zarr is off because the
+  (``Engine.configure_archives``; archive buckets belong to the default account, whose
+  root is the server's); the log says when virtual Zarr is off because the
   ``archive`` extra is not installed (archives are still served as files).
 * :func:`install` (every worker): opens the roots, adds the admin routes, and starts the
   scheduler — at start, then every ``--archive-rescan-interval``, it starts the scans
@@ -33,6 +34,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from grenier.engine import Engine, EngineError, valid_bucket_name
+from grenier.iam.accounts import DEFAULT_CANONICAL_ID
 from grenier.s3.errors import S3Error
 from grenier.server.runtime import started_at
 
@@ -79,7 +81,7 @@ def prepare(cfg: ServerConfig, engine: Engine) -> None:
     """Start-up: check the archives, make the index match them."""
     cfg.archives = checked_paths(cfg.archives)
     try:
-        notes = engine.configure_archives(cfg.archives)
+        notes = engine.configure_archives(cfg.archives, DEFAULT_CANONICAL_ID)
     except EngineError as exc:
         raise SystemExit(f"grenier: --archive: {exc.message or exc.code}") from None
     for note in notes:

@@ -25,6 +25,7 @@ class ServerConfig:
     workers: int
     log_level: str
     lifecycle_interval: float
+    disk_reserve: int | None = None  # bytes (None: the engine's default)
     # Slow and idle clients (grenier.server.connections).
     idle_timeout: float = 30.0
     read_header_timeout: float = 30.0
@@ -43,6 +44,10 @@ class ServerConfig:
     # Archive buckets (grenier.server.archives): bucket name -> directory served read-only.
     archives: dict[str, str] = field(default_factory=dict)
     archive_rescan_interval: float = 3600.0
+    # Object ownership of buckets created without x-amz-object-ownership: "" (none:
+    # ACLs accepted, the writer owns its objects), BucketOwnerPreferred or
+    # BucketOwnerEnforced (AWS's default since 2023: ACLs disabled).
+    default_object_ownership: str = ""
 
 
 def parse_args(argv: list[str]) -> ServerConfig:
@@ -86,6 +91,15 @@ def parse_args(argv: list[str]) -> ServerConfig:
         default=float(os.environ.get("GRENIER_LIFECYCLE_INTERVAL", "3600")),
         help="seconds between lifecycle sweeps",
     )
+    parser.add_argument(
+        "--disk-reserve",
+        type=byte_size,
+        default=_env("DISK_RESERVE", "") or None,
+        metavar="SIZE",
+        help="disk space held back in DATA_DIR/reserve so that deletes, metadata updates "
+        "and start-up work on a full disk, where writes answer 507 InsufficientStorage "
+        "(default 64MiB, at most 2%% of the filesystem; 0 turns it off)",
+    )
     _add_connection_options(parser)
     _add_operations_options(parser)
     _add_archive_options(parser)
@@ -93,6 +107,14 @@ def parse_args(argv: list[str]) -> ServerConfig:
         "--console-address",
         default=os.environ.get("GRENIER_CONSOLE_ADDRESS"),
         help=f"HOST:PORT of the web console (default {DEFAULT_CONSOLE}; 'off' to disable)",
+    )
+    parser.add_argument(
+        "--default-object-ownership",
+        choices=["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"],
+        default=os.environ.get("GRENIER_DEFAULT_OBJECT_OWNERSHIP", "ObjectWriter"),
+        help="object ownership of buckets created without one: ObjectWriter (default; "
+        "ACLs accepted), BucketOwnerPreferred, or BucketOwnerEnforced (AWS's current "
+        "default: ACLs disabled)",
     )
     args = parser.parse_args(argv)
     host, _, port = args.address.rpartition(":")
@@ -115,6 +137,7 @@ def parse_args(argv: list[str]) -> ServerConfig:
         workers=args.workers if args.workers > 0 else (os.cpu_count() or 1),
         log_level=args.log_level.upper(),
         lifecycle_interval=args.lifecycle_interval,
+        disk_reserve=args.disk_reserve,
         idle_timeout=args.idle_timeout,
         read_header_timeout=args.read_header_timeout,
         body_timeout=args.body_timeout,
@@ -128,6 +151,9 @@ def parse_args(argv: list[str]) -> ServerConfig:
         console_explicit=args.console_address is not None,
         archives=_archives(parser, args.archive or []),
         archive_rescan_interval=args.archive_rescan_interval,
+        default_object_ownership=""
+        if args.default_object_ownership == "ObjectWriter"
+        else args.default_object_ownership,
     )
 
 
@@ -148,6 +174,19 @@ def duration(text: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"a duration must be positive, got {text!r}")
     return seconds
+
+
+UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "ki": 1024, "mi": 1024**2, "gi": 1024**3}
+
+
+def byte_size(text: str) -> int:
+    """Bytes, plain or with a unit: ``67108864``, ``64MiB``, ``64M`` (M = 10^6)."""
+    value = text.strip().lower().removesuffix("b")
+    number = value.rstrip("kmgi")
+    unit = value[len(number) :]
+    if not number.isdigit() or unit not in UNITS:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 64MiB)")
+    return int(number) * UNITS[unit]
 
 
 def _env(name: str, default: str) -> str:

@@ -70,8 +70,12 @@ def announce(cfg: ServerConfig, creds: RootCredentials, tls: bool) -> None:
         print(f"Root credentials: from {creds.source}", flush=True)
 
 
+def engine_config(cfg: ServerConfig) -> EngineConfig:
+    return EngineConfig(durable=cfg.durable, reserve=cfg.disk_reserve)
+
+
 def make_service(cfg: ServerConfig, creds: RootCredentials) -> tuple[S3Service, Any]:
-    engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
+    engine = Engine(cfg.data_dir, engine_config(cfg))
     settings = S3Settings(
         region=cfg.region,
         domain=cfg.domain,
@@ -244,7 +248,7 @@ def run(argv: list[str]) -> int:
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     lock_fd = lock_data_dir(cfg.data_dir)
     creds = root_credentials(cfg.data_dir)
-    recovery_engine = Engine(cfg.data_dir, EngineConfig(durable=cfg.durable))
+    recovery_engine = Engine(cfg.data_dir, engine_config(cfg))
     report = recovery_engine.recover()
     archives.prepare(cfg, recovery_engine)
     recovery_engine.close(clean=False)

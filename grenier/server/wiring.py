@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 INSTALLERS = (
     "grenier.s3.authz",  # identities, policies, anonymous access (access-control issue)
     "grenier.adminapi.iam_route",  # the IAM Query API on the S3 endpoint
+    "grenier.adminapi.accounts_route",  # accounts in the admin JSON API (system root)
+    "grenier.adminapi.account_block",  # account-level Block Public Access (S3 Control)
     "grenier.adminapi.admin_routes",  # Grenier's admin JSON API (quotas, info)
     "grenier.s3.features",  # CORS hooks, lifecycle sweeper (bucket-features issue)
     "grenier.server.archives",  # archive buckets: roots, rescans, admin routes (issue 18)

@@ -97,3 +97,81 @@ def fresh_bucket(root_s3: Any) -> str:
     name = uid("acc")
     root_s3.create_bucket(Bucket=name)
     return name
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    """An account of the session server: its root's clients and a way to add users."""
+
+    name: str
+    account_id: str
+    canonical_id: str
+    access_key: str
+    secret_key: str
+    s3: Any
+    iam: Any
+    endpoint: str
+    email: str | None = None
+
+    def user(self, *policies: str, document: dict[str, Any] | None = None) -> User:
+        """A user of this account with the given managed policies and/or one inline one."""
+        name = uid("user")
+        self.iam.create_user(UserName=name)
+        for arn in policies:
+            self.iam.attach_user_policy(UserName=name, PolicyArn=arn)
+        if document is not None:
+            self.iam.put_user_policy(
+                UserName=name, PolicyName="inline", PolicyDocument=json.dumps(document)
+            )
+        key = self.iam.create_access_key(UserName=name)["AccessKey"]
+        ak, sk = key["AccessKeyId"], key["SecretAccessKey"]
+        return User(name, ak, sk, s3_client(self.endpoint, ak, sk))
+
+
+def admin_api(server: GrenierServer) -> Any:
+    from grenier.client.admin_api import AdminApi
+    from grenier.client.config import Alias
+
+    return AdminApi(Alias("t", server.endpoint, server.access_key, server.secret_key))
+
+
+def iam_client(endpoint: str, access_key: str, secret_key: str) -> Any:
+    return boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+@pytest.fixture(scope="session")
+def make_account(grenier: GrenierServer) -> Any:
+    """make_account(email=None) -> a new Account of the session server."""
+    api = admin_api(grenier)
+
+    def make(email: str | None = None) -> Account:
+        doc = api.add_account(uid("acct"), email)
+        ak, sk = doc["accessKey"], doc["secretKey"]
+        return Account(
+            doc["account"],
+            doc["accountId"],
+            doc["canonicalId"],
+            ak,
+            sk,
+            s3_client(grenier.endpoint, ak, sk),
+            iam_client(grenier.endpoint, ak, sk),
+            grenier.endpoint,
+            email,
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def anon_s3(grenier: GrenierServer) -> Any:
+    return s3_client(grenier.endpoint, None, None)

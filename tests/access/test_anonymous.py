@@ -133,27 +133,39 @@ def test_set_json_and_errors(grenier: GrenierServer, public_bucket: str, tmp_pat
 
 
 def test_bucket_acl_grants(grenier: GrenierServer, root_s3: Any, make_user: Any) -> None:
-    """A canned ACL stored with the bucket is translated into the same grants."""
+    """A bucket's ACL grants what AWS's does: READ lists the bucket (its objects keep
+    their own ACLs), WRITE writes into it."""
     bucket = uid("acl")
     root_s3.create_bucket(Bucket=bucket, ACL="public-read", ObjectOwnership="ObjectWriter")
     root_s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    root_s3.put_object(Bucket=bucket, Key="open", Body=b"o", ACL="public-read")
     url = f"{grenier.endpoint}/{bucket}"
-    assert http("GET", f"{url}/k") == 200
     assert http("GET", url) == 200
+    assert http("GET", f"{url}/k") == 403  # the object's own ACL is private
+    assert http("GET", f"{url}/open") == 200
     assert http("PUT", f"{url}/k2", b"x") == 403
     # An explicit Deny in the bucket policy still wins over the ACL's grant.
     deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
-            "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/k"}]}  # fmt: skip
+            "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}]}  # fmt: skip
     root_s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny))
-    assert http("GET", f"{url}/k") == 403
+    assert http("GET", url) == 403
+    assert http("GET", f"{url}/open") == 200
 
     private = uid("acl")
     root_s3.create_bucket(Bucket=private, ACL="authenticated-read", ObjectOwnership="ObjectWriter")
-    root_s3.put_object(Bucket=private, Key="k", Body=b"v")
+    root_s3.put_object(Bucket=private, Key="k", Body=b"v", ACL="authenticated-read")
+    assert http("GET", f"{grenier.endpoint}/{private}") == 403
     assert http("GET", f"{grenier.endpoint}/{private}/k") == 403
     nobody = make_user()  # a user with no policy at all
+    assert outcome(lambda: nobody.s3.list_objects_v2(Bucket=private)) == 200
     assert nobody.s3.get_object(Bucket=private, Key="k")["Body"].read() == b"v"
     assert outcome(lambda: nobody.s3.put_object(Bucket=private, Key="x", Body=b"")) == 403
+
+    writable = uid("acl")
+    root_s3.create_bucket(Bucket=writable, ACL="public-read-write")
+    assert http("PUT", f"{grenier.endpoint}/{writable}/drop", b"x") == 200
+    # Written anonymously, the object belongs to the bucket owner (not to "anonymous").
+    assert root_s3.get_object(Bucket=writable, Key="drop")["Body"].read() == b"x"
 
 
 def test_object_acl_grants(grenier: GrenierServer, root_s3: Any) -> None:

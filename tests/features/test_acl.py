@@ -39,7 +39,22 @@ def acl_bucket(s3: Any) -> str:
     return name
 
 
-def test_default_ownership_is_bucket_owner_enforced(s3: Any, bucket: str) -> None:
+def test_default_ownership_accepts_acls(s3: Any) -> None:
+    """Without x-amz-object-ownership a bucket has no ownership controls: ACLs work, as
+    on S3 servers other than post-2023 AWS (s3cmd -P, rclone's acl option)."""
+    name = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=name, ACL="public-read")
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_ownership_controls(Bucket=name)
+    assert error_of(exc) == ("OwnershipControlsNotFoundError", 404)
+    assert grants(s3.get_bucket_acl(Bucket=name)) == EXPECTED["public-read"]
+    s3.put_object(Bucket=name, Key="k", Body=b"x", ACL="public-read")
+    assert grants(s3.get_object_acl(Bucket=name, Key="k")) == EXPECTED["public-read"]
+
+
+def test_bucket_owner_enforced_refuses_acls(s3: Any) -> None:
+    bucket = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=bucket, ObjectOwnership="BucketOwnerEnforced")
     rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
     assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     acl = s3.get_bucket_acl(Bucket=bucket)
@@ -54,7 +69,11 @@ def test_default_ownership_is_bucket_owner_enforced(s3: Any, bucket: str) -> Non
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
     assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {OWNER}
     with pytest.raises(ClientError) as exc:
-        s3.create_bucket(Bucket=f"acl-{uuid.uuid4().hex[:12]}", ACL="public-read")
+        s3.create_bucket(
+            Bucket=f"acl-{uuid.uuid4().hex[:12]}",
+            ACL="public-read",
+            ObjectOwnership="BucketOwnerEnforced",
+        )
     assert error_of(exc) == ("InvalidBucketAclWithObjectOwnership", 400)
 
 
@@ -136,3 +155,35 @@ def test_copy_does_not_inherit_the_source_acl(s3: Any, acl_bucket: str) -> None:
     s3.put_object(Bucket=acl_bucket, Key="src", Body=b"x", ACL="public-read")
     s3.copy_object(Bucket=acl_bucket, Key="dst", CopySource={"Bucket": acl_bucket, "Key": "src"})
     assert grants(s3.get_object_acl(Bucket=acl_bucket, Key="dst")) == EXPECTED["private"]
+
+
+@pytest.fixture(scope="module")
+def enforcing(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.servers import GrenierServer
+
+    server = GrenierServer.start(
+        tmp_path_factory.mktemp("enforced") / "data",
+        "--default-object-ownership",
+        "BucketOwnerEnforced",
+    )
+    yield server
+    server.stop()
+
+
+def test_server_flag_chooses_aws_default_ownership(enforcing: Any) -> None:
+    """--default-object-ownership BucketOwnerEnforced: new buckets refuse ACLs as on AWS
+    since 2023, unless the request chooses an ownership itself."""
+    s3 = enforcing.client()
+    name = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=name)
+    rules = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=name, Key="k", Body=b"x", ACL="public-read")
+    assert error_of(exc) == ("AccessControlListNotSupported", 400)
+    with pytest.raises(ClientError) as exc:
+        s3.create_bucket(Bucket=f"acl-{uuid.uuid4().hex[:12]}", ACL="public-read")
+    assert error_of(exc) == ("InvalidBucketAclWithObjectOwnership", 400)
+    chosen = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=chosen, ACL="public-read", ObjectOwnership="ObjectWriter")
+    assert grants(s3.get_bucket_acl(Bucket=chosen)) == EXPECTED["public-read"]

@@ -35,7 +35,14 @@ def test_admin_quota_round_trip(grenier: GrenierServer, s3: Any, bucket: str) ->
     assert (doc["quota"], doc["quotatype"], doc["size"], doc["objects"]) == (1000, "hard", 100, 1)
     usage = api.usage(bucket)
     assert usage["buckets"] == [
-        {"bucket": bucket, "size": 100, "objects": 1, "uploading": 0, "quota": 1000}
+        {
+            "bucket": bucket,
+            "account": "default",
+            "size": 100,
+            "objects": 1,
+            "uploading": 0,
+            "quota": 1000,
+        }
     ]
     assert any(b["bucket"] == bucket for b in api.usage()["buckets"])
     assert api.clear_quota(bucket)["quota"] is None

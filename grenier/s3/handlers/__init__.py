@@ -36,6 +36,7 @@ def _load() -> None:
         multipart,
         policy,
         post_object,
+        public_access,
         put,
         tagging,
         versioning,

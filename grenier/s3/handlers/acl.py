@@ -1,145 +1,114 @@
-"""Canned ACLs (Get/PutBucketAcl, Get/PutObjectAcl) and object ownership controls.
+"""ACLs (Get/PutBucketAcl, Get/PutObjectAcl) and object ownership controls.
 
-Grenier stores canned ACLs only: ``bucket.config["acl"]`` and an object's
-``meta["acl"]`` (the access layer reads them as grants). The owner always has
-FULL_CONTROL; the AccessControlPolicy XML reports exactly the grants a canned ACL
-means. Ownership is ``bucket.config["ownership"]``: absent means BucketOwnerEnforced
-(AWS's default for new buckets: ACLs other than private / bucket-owner-full-control
-are refused with AccessControlListNotSupported); "" means no ownership controls.
+A bucket's ACL is ``bucket.config["acl"]``, an object's ``meta["acl"]``: a canned name
+or a list of grants (:mod:`grenier.s3.acls`). Reads show the grants with the owner's
+canonical ID and name. Ownership is ``bucket.config["ownership"]``: one of the three
+settings, or "" for none (ACLs accepted, the writer owns its objects).
+Under BucketOwnerEnforced ACLs are disabled: reads show the bucket owner's FULL_CONTROL
+and writes other than an owner-only ACL are AccessControlListNotSupported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from aiohttp import web
 
 from grenier.engine import Bucket
+from grenier.iam import acl as model
 from grenier.s3 import xml
 from grenier.s3.acls import (  # noqa: F401  (re-exported for the handlers)
     ALL_USERS,
     AUTH_USERS,
-    CANNED,
-    DEFAULT_OWNERSHIP,
     GRANT_HEADERS,
     GROUPS,
     LOG_DELIVERY,
     OWNER_ONLY,
     OWNERSHIP,
     XSI,
-    Grant,
-    check_allowed,
+    RequestedAcl,
+    acl_from_body,
+    acl_from_headers,
+    check_acl_allowed,
     check_canned,
     check_ownership,
-    ownership_of,
 )
 from grenier.s3.body import read_verified
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.handlers.get import resolve, version_arg
-from grenier.s3.owner import OWNER_ID
 from grenier.s3.responses import empty, xml_response
+from grenier.s3.tenancy import ENFORCED, acls_enabled, object_owner, owner_of, ownership_of
 
 
-def _canned_for(grants: set[Grant]) -> str:
-    for name in ("private", "public-read", "public-read-write", "authenticated-read"):
-        if CANNED[name] == grants:
-            return name
-    raise S3Error(
-        "NotImplemented", message="Grenier stores canned ACLs only; these grants match none."
+async def requested_acl(req: S3Request) -> RequestedAcl:
+    """The ACL a Put*Acl request asks for (canned header, grant headers, or body)."""
+    from_headers = acl_from_headers(req.headers, req.service.tenancy)
+    data = await read_verified(req)
+    if from_headers is not None:
+        if data.strip():
+            raise S3Error("UnexpectedContent")
+        return from_headers
+    if not data.strip():
+        raise S3Error("MissingSecurityHeader", extra={"MissingHeaderName": "x-amz-acl"})
+    return acl_from_body(data, req.service.tenancy)
+
+
+def _grantee(req: S3Request, grant: model.Grant) -> str:
+    if grant.kind == model.GROUP:
+        return (
+            f'<Grantee xmlns:xsi="{XSI}" xsi:type="Group">'
+            + xml.el("URI", grant.grantee)
+            + "</Grantee>"
+        )
+    name = req.service.tenancy.display_name(grant.grantee)
+    return (
+        f'<Grantee xmlns:xsi="{XSI}" xsi:type="CanonicalUser">'
+        + xml.el("ID", grant.grantee)
+        + xml.el("DisplayName", name)
+        + "</Grantee>"
     )
 
 
-def _grants_from_headers(headers: Mapping[str, str]) -> set[Grant] | None:
-    found: set[Grant] = set()
-    seen = False
-    for header, permission in GRANT_HEADERS.items():
-        value = headers.get(header)
-        if value is None:
-            continue
-        seen = True
-        for item in value.split(","):
-            kind, _, who = item.strip().partition("=")
-            who = who.strip().strip('"')
-            if kind.strip().lower() == "uri":
-                found.add((who, permission))
-            elif not (kind.strip().lower() == "id" and permission == "FULL_CONTROL"):
-                raise S3Error("NotImplemented", message="Grenier stores canned ACLs only.")
-    return found if seen else None
-
-
-def _grants_from_body(data: bytes) -> set[Grant]:
-    root = xml.parse(data, "AccessControlPolicy")
-    acl = xml.child(root, "AccessControlList")
-    if acl is None:
-        raise S3Error("MalformedACLError")
-    found: set[Grant] = set()
-    for grant in xml.children(acl, "Grant"):
-        grantee, permission = xml.child(grant, "Grantee"), xml.text(grant, "Permission")
-        if grantee is None or permission is None:
-            raise S3Error("MalformedACLError")
-        uri = xml.text(grantee, "URI")
-        if uri:
-            found.add((uri, permission))
-        elif xml.text(grantee, "ID") not in (OWNER_ID, None) or permission != "FULL_CONTROL":
-            raise S3Error("NotImplemented", message="Grenier stores canned ACLs only.")
-    return found
-
-
-async def requested_acl(req: S3Request) -> str:
-    """The canned ACL a Put*Acl request asks for (header, grant headers, or body)."""
-    canned = req.headers.get("x-amz-acl")
-    grants = _grants_from_headers(req.headers)
-    data = await read_verified(req)
-    if canned is not None:
-        if data.strip() or grants is not None:
-            raise S3Error("UnexpectedContent")
-        return check_canned(canned)
-    if grants is not None:
-        return _canned_for(grants)
-    if not data.strip():
-        raise S3Error("MissingSecurityHeader", extra={"MissingHeaderName": "x-amz-acl"})
-    return _canned_for(_grants_from_body(data))
-
-
-def _grantee_group(uri: str) -> str:
-    return f'<Grantee xmlns:xsi="{XSI}" xsi:type="Group">' + xml.el("URI", uri) + "</Grantee>"
-
-
-def acl_doc(owner: str, canned: str) -> bytes:
-    owner_fields = xml.el("ID", OWNER_ID) + xml.el("DisplayName", owner)
-    grants = [
-        f'<Grant><Grantee xmlns:xsi="{XSI}" xsi:type="CanonicalUser">{owner_fields}</Grantee>'
-        + xml.el("Permission", "FULL_CONTROL")
-        + "</Grant>"
+def acl_doc(req: S3Request, owner: str, grants: tuple[model.Grant, ...]) -> bytes:
+    items = [
+        "<Grant>" + _grantee(req, g) + xml.el("Permission", g.permission) + "</Grant>"
+        for g in grants
     ]
-    for uri, permission in sorted(CANNED.get(canned, frozenset())):
-        grants.append(
-            "<Grant>" + _grantee_group(uri) + xml.el("Permission", permission) + "</Grant>"
-        )
+    owner_fields = xml.el("ID", owner) + xml.el(
+        "DisplayName", req.service.tenancy.display_name(owner)
+    )
     return xml.doc(
         "AccessControlPolicy",
         [
             f"<Owner>{owner_fields}</Owner>",
-            "<AccessControlList>" + "".join(grants) + "</AccessControlList>",
+            "<AccessControlList>" + "".join(items) + "</AccessControlList>",
         ],
     )
+
+
+def bucket_grants(bucket: Bucket) -> tuple[model.Grant, ...]:
+    owner = owner_of(bucket)
+    if not acls_enabled(bucket):
+        return model.canned_grants("private", owner)
+    return model.stored_grants(bucket.config.get("acl"), owner)
 
 
 @handles("GetBucketAcl")
 async def get_bucket_acl(req: S3Request) -> web.StreamResponse:
     bucket = req.engine.get_bucket(req.require_bucket())
-    return xml_response(acl_doc(bucket.owner, str(bucket.config.get("acl") or "private")))
+    return xml_response(acl_doc(req, owner_of(bucket), bucket_grants(bucket)))
 
 
 @handles("PutBucketAcl")
 async def put_bucket_acl(req: S3Request) -> web.StreamResponse:
     acl = await requested_acl(req)
+    tenancy = req.service.tenancy
 
     def update(bucket: Bucket) -> None:
-        check_allowed(bucket, acl)
-        bucket.config["acl"] = acl
+        check_acl_allowed(bucket, acl, tenancy)
+        bucket.config["acl"] = acl.stored
+        if bucket.config["acl"] is None:
+            del bucket.config["acl"]
 
     await req.engine.update_bucket(req.require_bucket(), update)
     return empty(200)
@@ -149,14 +118,17 @@ async def put_bucket_acl(req: S3Request) -> web.StreamResponse:
 async def get_object_acl(req: S3Request) -> web.StreamResponse:
     obj = resolve(req)
     bucket = req.engine.get_bucket(obj.bucket)
+    owner, bucket_owner = object_owner(bucket, obj.meta), owner_of(bucket)
+    if acls_enabled(bucket):
+        grants = model.stored_grants(obj.meta.get("acl"), owner, bucket_owner)
+    else:
+        grants = model.canned_grants("private", bucket_owner)
     headers = {"x-amz-version-id": obj.version_id} if bucket.versioning else {}
-    return xml_response(
-        acl_doc(bucket.owner, str(obj.meta.get("acl") or "private")), headers=headers
-    )
+    return xml_response(acl_doc(req, owner, grants), headers=headers)
 
 
 async def store_object_acl(
-    req: S3Request, vid: str | None, acl: str | None, etag: str | None = None
+    req: S3Request, vid: str | None, acl: object, etag: str | None = None
 ) -> None:
     bucket, key = req.require_bucket(), req.require_key()
     await req.engine.update_meta(bucket, key, vid, {"acl": acl}, etag)
@@ -166,9 +138,9 @@ async def store_object_acl(
 async def put_object_acl(req: S3Request) -> web.StreamResponse:
     acl = await requested_acl(req)
     bucket = req.engine.get_bucket(req.require_bucket())
-    check_allowed(bucket, acl)
+    check_acl_allowed(bucket, acl, req.service.tenancy)
     obj = resolve(req)
-    await store_object_acl(req, version_arg(req), None if acl == "private" else acl)
+    await store_object_acl(req, version_arg(req), acl.stored)
     headers = {"x-amz-version-id": obj.version_id} if bucket.versioning else {}
     return empty(200, headers)
 
@@ -196,7 +168,9 @@ async def put_ownership(req: S3Request) -> web.StreamResponse:
     value = check_ownership(xml.text(rules[0], "ObjectOwnership"))
 
     def update(bucket: Bucket) -> None:
-        if value == "BucketOwnerEnforced" and bucket.config.get("acl") not in (None, *OWNER_ONLY):
+        if value == ENFORCED and not RequestedAcl(grants=bucket_grants(bucket)).owner_only(
+            owner_of(bucket)
+        ):
             raise S3Error("InvalidBucketAclWithObjectOwnership")
         bucket.config["ownership"] = value
 

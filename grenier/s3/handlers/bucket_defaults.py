@@ -16,7 +16,6 @@ NOT_FOUND = {
     "GetObjectLockConfiguration": "ObjectLockConfigurationNotFoundError",
     "GetBucketWebsite": "NoSuchWebsiteConfiguration",
     "GetBucketReplication": "ReplicationConfigurationNotFoundError",
-    "GetPublicAccessBlock": "NoSuchPublicAccessBlockConfiguration",
 }
 EMPTY = {
     "GetBucketLogging": "BucketLoggingStatus",
@@ -28,7 +27,6 @@ UNSUPPORTED = (
     "PutObjectLockConfiguration",
     "PutBucketWebsite",
     "PutBucketReplication",
-    "PutPublicAccessBlock",
     "PutBucketLogging",
     "PutBucketNotificationConfiguration",
     "PutBucketAccelerateConfiguration",
@@ -44,7 +42,6 @@ NOTHING_TO_DELETE = (
     "DeleteBucketEncryption",
     "DeleteBucketWebsite",
     "DeleteBucketReplication",
-    "DeletePublicAccessBlock",
 )
 
 

@@ -8,12 +8,12 @@ from aiohttp import web
 
 from grenier.engine import valid_bucket_name
 from grenier.s3 import xml
-from grenier.s3.acls import OWNER_ONLY, check_canned, check_ownership
+from grenier.s3.acls import acl_from_headers, check_ownership
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.httputil import iso8601
-from grenier.s3.owner import OWNER_ID, owner_xml  # noqa: F401  (re-exported)
+from grenier.s3.owner import OWNER_ID, caller_owner_xml, owner_xml  # noqa: F401  (re-exported)
 from grenier.s3.responses import empty, xml_response
 
 
@@ -31,7 +31,7 @@ async def list_buckets(req: S3Request) -> web.StreamResponse:
     after = req.query.get("continuation-token", "")
     buckets = [b for b in req.engine.list_buckets() if b.name.startswith(prefix) and b.name > after]
     if req.service.bucket_filter is not None:
-        buckets = [b for b in buckets if req.service.bucket_filter(req, b.name)]
+        buckets = [b for b in buckets if req.service.bucket_filter(req, b)]
     page, more = buckets[:limit], len(buckets) > limit
     region = req.service.settings.region
     items = "".join(
@@ -42,7 +42,8 @@ async def list_buckets(req: S3Request) -> web.StreamResponse:
         + "</Bucket>"
         for b in page
     )
-    parts = [owner_xml(), f"<Buckets>{items}</Buckets>", xml.opt("Prefix", prefix or None)]
+    owner = caller_owner_xml(req)
+    parts = [owner, f"<Buckets>{items}</Buckets>", xml.opt("Prefix", prefix or None)]
     if more:
         parts.append(xml.el("ContinuationToken", page[-1].name))
     return xml_response(xml.doc("ListAllMyBucketsResult", parts))
@@ -64,7 +65,10 @@ def _location_constraint(req: S3Request, body: bytes) -> None:
 
 
 def _initial_config(req: S3Request) -> dict[str, object]:
-    """x-amz-object-ownership and x-amz-acl of a CreateBucket, validated as AWS does."""
+    """x-amz-object-ownership, x-amz-acl and x-amz-grant-* of a CreateBucket, validated as
+    AWS does. Without x-amz-object-ownership the server's default applies (none: ACLs
+    accepted, as S3 servers other than post-2023 AWS behave)."""
+    tenancy = req.service.tenancy
     config: dict[str, object] = {}
     ownership = req.headers.get("x-amz-object-ownership")
     if ownership is not None:
@@ -76,15 +80,24 @@ def _initial_config(req: S3Request) -> dict[str, object]:
                 message="Invalid x-amz-object-ownership header",
                 extra={"ArgumentName": "x-amz-object-ownership", "ArgumentValue": ownership},
             ) from None
-        if ownership != "BucketOwnerEnforced":
-            config["ownership"] = ownership
-    acl = req.headers.get("x-amz-acl")
+    config["ownership"] = ownership if ownership is not None else tenancy.default_ownership
+    acl = acl_from_headers(req.headers, tenancy)
     if acl is not None:
-        check_canned(acl)
-        if acl not in OWNER_ONLY and ownership in (None, "BucketOwnerEnforced"):
+        owner = _creator(req)
+        if config["ownership"] == "BucketOwnerEnforced" and not acl.owner_only(owner):
             raise S3Error("InvalidBucketAclWithObjectOwnership")
-        config["acl"] = acl
+        account = tenancy.account(owner)
+        block = tenancy.account_block(account.account_id if account else "")
+        if acl.public and block.block_public_acls:
+            raise S3Error("AccessDenied", message="Access Denied: public ACLs are blocked.")
+        if acl.stored is not None:
+            config["acl"] = acl.stored
     return config
+
+
+def _creator(req: S3Request) -> str:
+    """The canonical ID of the account a new bucket belongs to: the caller's."""
+    return str(getattr(req.principal, "canonical_id", "") or OWNER_ID)
 
 
 @handles("CreateBucket")
@@ -97,9 +110,7 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     config = _initial_config(req)
     if req.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true":
         raise S3Error("NotImplemented", message="Object Lock is not supported by Grenier.")
-    owner = req.auth.access_key or "root"
-    owner = "root" if owner == req.service.settings.root_access_key else owner
-    await req.engine.create_bucket(name, owner, config)
+    await req.engine.create_bucket(name, _creator(req), config)
     return empty(200, {"Location": f"/{name}"})
 
 

@@ -89,11 +89,10 @@ async def _copy(
         meta = dict(src.meta)
         if req.headers.get("x-amz-storage-class"):
             meta["storage-class"] = req.headers["x-amz-storage-class"]
-    meta.pop("acl", None)  # a copy never inherits its source's ACL
+    meta.pop("acl", None)  # a copy never inherits its source's ACL, nor its owner
+    meta.pop("owner", None)
     state = req.bucket_state()
-    acl = writechecks.object_acl(req, state)
-    if acl:
-        meta["acl"] = acl
+    meta.update(await writechecks.object_acl(req, state))
     tags = (
         objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
         if tag_directive == "REPLACE"

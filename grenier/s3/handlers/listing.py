@@ -15,7 +15,7 @@ from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.httputil import iso8601, quote_etag
-from grenier.s3.owner import owner_xml
+from grenier.s3.owner import bucket_owner_xml
 
 Encoder = Callable[[str], str]
 
@@ -56,10 +56,9 @@ def max_keys(req: S3Request, name: str = "max-keys") -> int:
     return min(value, 1000)
 
 
-def contents(entry: ListEntry, enc: Encoder, with_owner: bool) -> str:
+def contents(entry: ListEntry, enc: Encoder, owner: str) -> str:
     # Formatted directly: a page holds up to 1,000 of these. Only the key needs escaping.
     sums = "".join(f"<ChecksumAlgorithm>{a}</ChecksumAlgorithm>" for a in entry.checksum_algorithms)
-    owner = owner_xml(entry.owner or "root") if with_owner else ""
     return (
         f"<Contents><Key>{xml.esc(enc(entry.key))}</Key>"
         f"<LastModified>{iso8601(entry.last_modified)}</LastModified>"
@@ -111,7 +110,8 @@ async def list_objects_v1(req: S3Request) -> web.StreamResponse:
     parts.append(xml.el("Marker", enc(marker)))
     if page.is_truncated and req.query.get("delimiter") and page.next_key:
         parts.append(xml.el("NextMarker", enc(page.next_key)))
-    parts += [contents(e, enc, True) for e in page.entries]
+    owner = bucket_owner_xml(req) if page.entries else ""
+    parts += [contents(e, enc, owner) for e in page.entries]
     parts.append(prefixes_xml(page, enc))
     return xml_response_ok(xml.doc("ListBucketResult", parts))
 
@@ -156,7 +156,8 @@ async def list_objects_v2(req: S3Request) -> web.StreamResponse:
         parts.append(xml.el("StartAfter", enc(q["start-after"])))
     if page.is_truncated and page.next_key is not None:
         parts.append(xml.el("NextContinuationToken", encode_token(page.next_key)))
-    owner = q.get("fetch-owner", "").lower() == "true"
+    fetch = q.get("fetch-owner", "").lower() == "true" and page.entries
+    owner = bucket_owner_xml(req) if fetch else ""
     parts += [contents(e, enc, owner) for e in page.entries]
     parts.append(prefixes_xml(page, enc))
     return xml_response_ok(xml.doc("ListBucketResult", parts))
@@ -168,7 +169,7 @@ def xml_response_ok(body: bytes) -> web.Response:
     return resp
 
 
-def version_xml(entry: ListEntry, enc: Encoder) -> str:
+def version_xml(entry: ListEntry, enc: Encoder, owner: str) -> str:
     common = [
         xml.el("Key", enc(entry.key)),
         xml.el("VersionId", entry.version_id),
@@ -176,19 +177,14 @@ def version_xml(entry: ListEntry, enc: Encoder) -> str:
         xml.el("LastModified", iso8601(entry.last_modified)),
     ]
     if entry.delete_marker:
-        return (
-            "<DeleteMarker>"
-            + "".join(common)
-            + owner_xml(entry.owner or "root")
-            + "</DeleteMarker>"
-        )
+        return "<DeleteMarker>" + "".join(common) + owner + "</DeleteMarker>"
     common += [
         xml.el("ETag", quote_etag(entry.etag)),
         xml.el("Size", entry.size),
         xml.el("StorageClass", "STANDARD"),
     ]
     common += [xml.el("ChecksumAlgorithm", alg) for alg in entry.checksum_algorithms]
-    return "<Version>" + "".join(common) + owner_xml(entry.owner or "root") + "</Version>"
+    return "<Version>" + "".join(common) + owner + "</Version>"
 
 
 @handles("ListObjectVersions")
@@ -229,7 +225,8 @@ async def list_versions(req: S3Request) -> web.StreamResponse:
     if page.is_truncated and page.next_key is not None:
         parts.append(xml.el("NextKeyMarker", enc(page.next_key)))
         parts.append(xml.opt("NextVersionIdMarker", page.next_version_id))
-    parts += [version_xml(e, enc) for e in page.entries]
+    owner = bucket_owner_xml(req) if page.entries else ""
+    parts += [version_xml(e, enc, owner) for e in page.entries]
     parts.append(prefixes_xml(page, enc))
     return xml_response_ok(xml.doc("ListVersionsResult", parts))
 
@@ -281,8 +278,8 @@ async def list_uploads(req: S3Request) -> web.StreamResponse:
             "<Upload>"
             + xml.el("Key", enc(up.key))
             + xml.el("UploadId", up.upload_id)
-            + owner_xml().replace("Owner>", "Initiator>")
-            + owner_xml()
+            + bucket_owner_xml(req, "Initiator")
+            + bucket_owner_xml(req)
             + xml.el("StorageClass", "STANDARD")
             + xml.el("Initiated", iso8601(up.created))
             + "</Upload>"

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from grenier.engine import MAX_PARTS, CompletedPart, Part, Upload
+from grenier.iam.request_keys import upload_context_headers
 from grenier.s3 import objectmeta, writechecks, xml
 from grenier.s3.auth import ALGORITHMS, combine_crc, composite_checksum, multipart_etag
 from grenier.s3.body import request_body
@@ -16,7 +17,7 @@ from grenier.s3.handlers import handles
 from grenier.s3.handlers.listing import max_keys
 from grenier.s3.handlers.put import check_key, checksum_headers, version_headers, write_conditions
 from grenier.s3.httputil import iso8601, quote_etag, unquote_etag
-from grenier.s3.owner import owner_xml
+from grenier.s3.owner import bucket_owner_xml
 from grenier.s3.responses import empty, xml_response
 
 CRC_ALGORITHMS = {"CRC32", "CRC32C", "CRC64NVME"}
@@ -73,12 +74,12 @@ async def create_upload(req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     check_key(key)
     object_meta = objectmeta.from_headers(req.headers)
-    acl = writechecks.object_acl(req, req.bucket_state())
-    if acl:
-        object_meta["acl"] = acl
+    object_meta.update(await writechecks.object_acl(req, req.bucket_state()))
     meta: dict[str, Any] = {
         "meta": object_meta,
         "tags": objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging")),
+        # The headers policy conditions read, judged again with every part (authz).
+        "request": upload_context_headers(req.headers),
     }
     alg, kind = _checksum_choice(req)
     upload = await req.engine.create_upload(bucket, key, meta, alg, kind)
@@ -200,8 +201,8 @@ async def list_parts(req: S3Request) -> web.StreamResponse:
         xml.el("NextPartNumberMarker", parts[-1].number if parts else 0),
         xml.el("MaxParts", limit),
         xml.el("IsTruncated", "true" if truncated else "false"),
-        owner_xml().replace("Owner>", "Initiator>"),
-        owner_xml(),
+        bucket_owner_xml(req, "Initiator"),
+        bucket_owner_xml(req),
         xml.el("StorageClass", "STANDARD"),
         xml.opt("ChecksumAlgorithm", upload.checksum_algorithm),
         xml.opt("ChecksumType", upload.checksum_type),

@@ -2,8 +2,14 @@
 
 The policy is bucket configuration (``bucket.config["policy"]``, the JSON text as sent)
 and is validated whole before it is stored: a bad document is ``MalformedPolicy`` and
-changes nothing. Who may call these is decided like any other operation
-(``s3:PutBucketPolicy``...), so a bucket policy can lock its own editors out, as in AWS.
+changes nothing; a public one is ``AccessDenied`` when Block Public Access
+(``BlockPublicPolicy``, the bucket's or its account's) is on. Who may call these is
+decided like any other operation (``s3:PutBucketPolicy``...), so a bucket policy can
+lock its own editors out, as in AWS.
+
+GetBucketPolicyStatus's ``IsPublic`` is true when the policy is public, or when the
+bucket's ACL grants AllUsers/AuthenticatedUsers and ``IgnorePublicAcls`` is off; a
+bucket with neither a policy nor a public ACL answers ``NoSuchBucketPolicy`` as AWS does.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import hmac
 
 from aiohttp import web
 
+from grenier.iam import acl as model
 from grenier.iam.errors import PolicyError
 from grenier.iam.policy import BUCKET_POLICY_MAX_BYTES, parse_bucket_policy
 from grenier.iam.public import is_public
@@ -22,6 +29,7 @@ from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
 from grenier.s3.responses import empty, xml_response
+from grenier.s3.tenancy import acls_enabled, owner_of
 
 # Read a little past the 20 KB limit so an oversized document is refused by its size.
 _READ_LIMIT = BUCKET_POLICY_MAX_BYTES + 1024
@@ -59,9 +67,14 @@ async def put_bucket_policy(req: S3Request) -> web.StreamResponse:
     req.engine.get_bucket(name)
     body = await _read_document(req)
     try:
-        parse_bucket_policy(body, name)
+        policy = parse_bucket_policy(body, name)
     except PolicyError as exc:
         raise S3Error("MalformedPolicy", message=exc.message) from None
+    if is_public(policy) and req.service.tenancy.block_for(req.bucket_state()).block_public_policy:
+        raise S3Error(
+            "AccessDenied",
+            message="Access Denied: this policy is public and BlockPublicPolicy is on.",
+        )
     text = body.decode("utf-8")
 
     def update(bucket: object) -> None:
@@ -88,11 +101,20 @@ async def delete_bucket_policy(req: S3Request) -> web.StreamResponse:
 
 @handles("GetBucketPolicyStatus")
 async def get_bucket_policy_status(req: S3Request) -> web.StreamResponse:
-    name = req.require_bucket()
-    text = _stored_policy(req)
-    try:
-        public = is_public(parse_bucket_policy(text, name))
-    except PolicyError:
-        public = False
+    bucket = req.bucket_state()
+    text = bucket.config.get("policy")
+    public_acl = acls_enabled(bucket) and model.is_public(
+        model.stored_grants(bucket.config.get("acl"), owner_of(bucket))
+    )
+    if public_acl and req.service.tenancy.block_for(bucket).ignore_public_acls:
+        public_acl = False
+    if not isinstance(text, str) and not public_acl:
+        raise S3Error("NoSuchBucketPolicy", extra={"BucketName": bucket.name})
+    public = public_acl
+    if isinstance(text, str):
+        try:
+            public = public or is_public(parse_bucket_policy(text, bucket.name))
+        except PolicyError:
+            pass
     body = xml.doc("PolicyStatus", [xml.el("IsPublic", "true" if public else "false")])
     return xml_response(body)

@@ -25,14 +25,14 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict
 
 from grenier.engine import Body, ObjectVersion
-from grenier.s3 import objectmeta, xml
+from grenier.s3 import objectmeta, writechecks, xml
+from grenier.s3.acls import RequestedAcl, check_canned
 from grenier.s3.auth import AuthContext, BodyChecksums
 from grenier.s3.auth import canonical as c
 from grenier.s3.auth.sigv2 import signature_v2
 from grenier.s3.context import S3Request
 from grenier.s3.errors import S3Error
 from grenier.s3.handlers import handles
-from grenier.s3.handlers.acl import check_allowed, check_canned
 from grenier.s3.handlers.put import check_key, checksum_headers, version_headers
 from grenier.s3.handlers.tagging import parse_tagging
 from grenier.s3.httputil import header_argument, quote_etag
@@ -268,7 +268,7 @@ def file_body(part: BodyPartReader, low: int, high: int) -> Body:
     return Body(pieces=pieces(), hasher=checks, verify=verify, limit=high)
 
 
-def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
+async def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
     """Metadata, tags (and a valid redirect), checked before the file is stored: form
     fields, unlike headers, may hold CR/LF, which could never be sent back."""
     redirect = form.get("success_action_redirect") or form.get("redirect")
@@ -277,10 +277,9 @@ def object_meta(req: S3Request, form: Form) -> tuple[dict[str, Any], dict[str, s
     headers = CIMultiDict((k, v) for k, v in form.fields.items())
     meta = objectmeta.from_headers(headers)
     acl = form.get("acl")
-    if acl is not None:
-        check_allowed(req.engine.get_bucket(req.require_bucket()), check_canned(acl))
-        if acl != "private":
-            meta["acl"] = acl
+    requested = RequestedAcl(canned=check_canned(acl)) if acl is not None else None
+    bucket = req.engine.get_bucket(req.require_bucket())
+    meta.update(await writechecks.object_acl(req, bucket, requested, in_form=True))
     tagging = form.get("tagging")
     tags = parse_tagging(tagging.encode(), objectmeta.MAX_TAGS, "Object") if tagging else {}
     return meta, tags
@@ -335,7 +334,7 @@ async def post_object(req: S3Request) -> web.StreamResponse:
     req.operation, req.key = "PutObject", key
     req.service.authorize(req)
     state = req.engine.get_bucket(bucket)
-    meta, tags = object_meta(req, form)
+    meta, tags = await object_meta(req, form)
     low, high = checked.length_range or (0, MAX_SIZE)
     body = file_body(form.file, low, min(high, MAX_SIZE))
     obj = await req.engine.put_object(bucket, key, body, meta=meta, tags=tags)

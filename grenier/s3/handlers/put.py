@@ -58,10 +58,8 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     tags = objectmeta.parse_tagging_header(req.headers.get("x-amz-tagging"))
     cond = write_conditions(req)
     state = req.bucket_state()
-    acl = writechecks.object_acl(req, state)
     writechecks.check_quota(req, state)
-    if acl:
-        meta["acl"] = acl
+    meta.update(await writechecks.object_acl(req, state))
     obj = await req.engine.put_object(
         bucket, key, request_body(req), meta=meta, tags=tags, cond=cond
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from grenier.engine import Bucket, ObjectVersion
+from grenier.iam.request_keys import request_tag_keys
 from grenier.s3 import objectmeta, xml
 from grenier.s3.body import read_verified
 from grenier.s3.context import S3Request
@@ -65,6 +66,8 @@ async def _set_tags(req: S3Request, tags: dict[str, str]) -> ObjectVersion:
 @handles("PutObjectTagging")
 async def put_object_tagging(req: S3Request) -> web.StreamResponse:
     tags = parse_tagging(await read_verified(req), objectmeta.MAX_TAGS, "Object")
+    if req.service.body_authorizer is not None:  # s3:RequestObjectTag/<key> conditions
+        req.service.body_authorizer(req, request_tag_keys(tags))
     obj = await _set_tags(req, tags)
     return empty(200, _version_header(obj))
 
