@@ -3,7 +3,7 @@
 An archive bucket (``grenier server --archive NAME=PATH``) serves a directory tree in
 place. Every operation that reads (``Get*``, ``Head*``, ``List*``) goes to its handler as
 on any bucket; so do the bucket settings an administrator keeps on it (policy, tags,
-CORS, ACL, ownership). Everything else — object writes and deletes, multipart uploads,
+CORS, ACL, ownership, public access block). Everything else — object writes and deletes, multipart uploads,
 POST uploads, versioning and lifecycle rules, deleting the bucket — is refused with
 AccessDenied, whoever asks (root included): the tree belongs to whoever writes it on disk.
 
@@ -30,6 +30,8 @@ SETTINGS = frozenset(
         "PutBucketAcl",
         "PutBucketOwnershipControls",
         "DeleteBucketOwnershipControls",
+        "PutPublicAccessBlock",
+        "DeletePublicAccessBlock",
     }
 )
 OBJECT_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes"})
