@@ -265,6 +265,7 @@ class ArchiveReads(MultipartOps):
             delimiter=delimiter,
             marker=marker,
             max_keys=max_keys,
+            encoded=store.encoded,
         )
 
 

@@ -36,7 +36,8 @@ from grenier.engine.rows import enc_key
 
 log = logging.getLogger("grenier.archive")
 
-CACHE_SIZE = 64  # parsed stores kept in memory per process
+CACHE_SIZE = 64  # parsed stores kept in memory per process...
+CACHE_ENTRIES = 2_000_000  # ...holding at most this many keys in all (about 400 MB)
 
 
 @dataclass
@@ -246,7 +247,10 @@ class Stores:
         with self._lock:
             self._cache[(arch.name, store_key)] = store
             self._cache.move_to_end((arch.name, store_key))
-            while len(self._cache) > CACHE_SIZE:
+            while len(self._cache) > 1 and (
+                len(self._cache) > CACHE_SIZE
+                or sum(len(s.keys) for s in self._cache.values()) > CACHE_ENTRIES
+            ):
                 self._cache.popitem(last=False)
         return store
 

@@ -42,10 +42,12 @@ class VirtualStore:
     mtime: float = 0.0  # newest member's mtime: the Last-Modified of its documents
     error: str = ""  # non-empty: this store cannot be served (why)
     keys: list[str] = field(default_factory=list)  # sorted in UTF-8 byte order
+    encoded: list[bytes] = field(default_factory=list)  # the same, encoded (for bisect)
 
     def __post_init__(self) -> None:
         if not self.keys:
             self.keys = sorted(self.entries, key=lambda k: k.encode("utf-8"))
+        self.encoded = [k.encode("utf-8") for k in self.keys]
 
 
 def make_store(
@@ -129,6 +131,7 @@ def list_keys(
     delimiter: str,
     marker: str,
     max_keys: int,
+    encoded: list[bytes] | None = None,
 ) -> ListPage:
     """ListObjects over a store's sorted keys (``base`` is the store's key prefix, e.g.
     ``dir/x.nc.zarr/``, and ``prefix`` starts with it): the rules of the index listing —
@@ -141,7 +144,7 @@ def list_keys(
     else:  # the marker sorts after every key of the store
         return ListPage([], [], False)
     rel = prefix[len(base) :]
-    encoded = [k.encode("utf-8") for k in keys]
+    encoded = encoded if encoded is not None else [k.encode("utf-8") for k in keys]
     i = bisect.bisect_left(encoded, rel.encode("utf-8"))
     entries: list[ListEntry] = []
     prefixes: list[str] = []
