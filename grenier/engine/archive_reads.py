@@ -136,6 +136,12 @@ class ArchiveReads(MultipartOps):
             if retry:
                 return self._open_virtual(arch, key, retry=False)
             raise no_such_key(key)
+        if entry.offset < 0 or entry.length < 0 or entry.offset + entry.length > st.st_size:
+            os.close(fd)
+            raise EngineError(
+                "NotImplemented",
+                f"virtual Zarr: {key} points past the end of {entry.key} (a damaged file?)",
+            )
         version = self._version(
             arch, key, entry.length, virtual.chunk_etag(catalog.stat_etag(st), entry), st.st_mtime
         )
