@@ -269,6 +269,7 @@ def _add_archive_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--archive-rescan-interval",
         type=duration,
+        metavar="DURATION",
         default=_env("ARCHIVE_RESCAN_INTERVAL", "1h"),
         help="rescan each archive's tree this often (default 1h; changed files are "
         "noticed on read in between)",
